@@ -1,0 +1,29 @@
+# Two commands for a fresh machine: `make site` and `make test`.
+# Both create .venv and install the project first; the stamp file makes that a no-op afterwards.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: site test check serve bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/python -m builder build
+
+check: $(STAMP)
+	$(BIN)/python -m builder check --strict
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+serve: $(STAMP)
+	$(BIN)/python -m builder serve
+
+clean:
+	rm -rf site build .cache
