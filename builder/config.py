@@ -1,0 +1,47 @@
+"""Where a project's inputs are, and the engine's own defaults for what a project leaves out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ENGINE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    """A project's folders. Templates and assets fall back to the engine's own."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        own = self.root / "templates"
+        default = ENGINE_ROOT / "templates"
+        return [d for d in dict.fromkeys([own, default]) if d.is_dir()]
+
+    @property
+    def asset_dirs(self) -> list[Path]:
+        own = self.root / "assets"
+        default = ENGINE_ROOT / "assets"
+        # The project's assets override the engine's file by file.
+        return [d for d in dict.fromkeys([default, own]) if d.is_dir()]
+
+    @property
+    def cache(self) -> Path:
+        return self.root / ".cache"
+
+    def rel(self, path: Path) -> str:
+        """A path as editors see it in messages: relative to the project."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()

@@ -1,0 +1,295 @@
+"""Load: editorial YAML, Markdown briefs and ingested seeds into the typed model.
+
+Every problem is collected with its position; the caller decides when to stop.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from markdown_it import MarkdownIt
+
+from builder import schema
+from builder.config import Paths
+from builder.ingest import IngestRules, ingest_text
+from builder.markup import split_front_matter
+from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Markdown, Project, SiteConfig,
+                           Source, SourceText, Stance, Term)
+from builder.problems import Pos, Problems, did_you_mean
+from builder.yamlio import YList, parse_yaml
+
+T = TypeVar("T")
+
+
+class Loader:
+    """Reads one project's content; `problems` collects everything wrong with it."""
+
+    def __init__(self, paths: Paths, md: MarkdownIt, problems: Problems) -> None:
+        self.paths = paths
+        self.md = md
+        self.problems = problems
+
+    # -- files ------------------------------------------------------------------------------------
+    def read_text(self, path: Path) -> str | None:
+        rel = self.paths.rel(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.problems.error(Pos(rel), "file not found", "create it, or fix the name that points to it")
+            return None
+        except OSError as exc:
+            self.problems.error(Pos(rel), f"cannot read file: {exc.strerror}", "check its permissions")
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.problems.error(Pos(rel, line), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                                "re-save the file as UTF-8")
+            return None
+
+    def yaml_list(self, name: str, required: bool = False) -> tuple[str, list[Any]]:
+        """A content file holding a list of records; a missing optional file is an empty list."""
+        path = self.paths.content / name
+        rel = self.paths.rel(path)
+        if not path.exists() and not required:
+            return rel, []
+        text = self.read_text(path)
+        if text is None:
+            return rel, []
+        data = parse_yaml(text, rel, self.problems)
+        if data is None:
+            return rel, []
+        if not isinstance(data, list):
+            self.problems.error(Pos(rel, getattr(data, "line", 1)), "expected a list of entries",
+                                "start each entry with '- '")
+            return rel, []
+        return rel, data
+
+    def markdown(self, text: str, pos: Pos) -> Markdown:
+        return Markdown(text, pos, self.md.parse(text))
+
+    def field_markdown(self, values: dict[str, Any], key: str, path: str) -> Markdown | None:
+        text = values.get(key)
+        if text is None:
+            return None
+        line = values["_lines"].get(key, values["_line"])
+        # A block scalar (`key: |`) starts on the next line; a plain one on the key's own line.
+        return self.markdown(text, Pos(path, line + 1 if "\n" in text.rstrip("\n") else line))
+
+    def records(self, name: str, fields: dict[str, schema.Field], what: str,
+                build: Callable[[dict[str, Any], Pos], T], key: str = "id",
+                required: bool = False) -> list[T]:
+        """Validate each entry of a list file, reject duplicate ids, and build model objects."""
+        rel, items = self.yaml_list(name, required)
+        seen: dict[str, Pos] = {}
+        out = []
+        lines = items.item_lines if isinstance(items, YList) else [0] * len(items)
+        for item, line in zip(items, lines):
+            values = schema.validate(item, fields, rel, what, self.problems, line)
+            if values is None:
+                continue
+            pos = Pos(rel, values["_line"])
+            ident = values.get(key)
+            if ident in seen:
+                self.problems.error(pos, f"duplicate {what} {key} '{ident}' (first at line {seen[ident].line})",
+                                    f"give each {what} its own {key}")
+                continue
+            seen[ident] = pos
+            out.append(build(values, pos))
+        return out
+
+    # -- the content files ------------------------------------------------------------------------
+    def site(self) -> SiteConfig | None:
+        path = self.paths.content / "site.yaml"
+        rel = self.paths.rel(path)
+        text = self.read_text(path)
+        data = parse_yaml(text, rel, self.problems) if text is not None else None
+        values = schema.validate(data, schema.SITE, rel, "site settings", self.problems, 1) if text else None
+        if values is None:
+            return None
+        return SiteConfig(values["title"], values["description"], values["language"], values["base_url"],
+                          values["author"], Pos(rel, 1))
+
+    def sources(self) -> list[Source]:
+        def build(v: dict[str, Any], pos: Pos) -> Source:
+            rules = self.ingest_rules(v, pos)
+            text = self.seed(v["seed"], pos, rules)
+            return Source(v["id"], v["seed"], v["title"], bool(v["title_is_editorial"]), v["short"] or v["id"],
+                          v["outlet"], v["kind"], v["url"], v["published"],
+                          self.field_markdown(v, "notes", pos.path), text, pos)
+        return self.records("sources.yaml", schema.SOURCE, "source", build, required=True)
+
+    def ingest_rules(self, values: dict[str, Any], pos: Pos) -> IngestRules:
+        raw = values.get("ingest") or {}
+        line = values["_lines"].get("ingest", pos.line)
+        checked = schema.validate(raw, schema.SOURCE_INGEST, pos.path, "ingest rules", self.problems, line)
+        if not checked:
+            return IngestRules()
+        for group in schema.SOURCE_INGEST:
+            for pattern in checked[group] or []:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    self.problems.error(Pos(pos.path, line), f"bad pattern {pattern!r} in ingest.{group}: {exc}",
+                                        "write a Python regular expression")
+                    return IngestRules()
+        return IngestRules(*(tuple(checked[g] or ()) for g in ("drop", "captions", "standfirst", "headings")))
+
+    def seed(self, name: str, pos: Pos, rules: IngestRules) -> SourceText:
+        path = self.paths.seeds / name
+        if "/" in name or "\\" in name or name.startswith("."):
+            self.problems.error(pos, f"seed {name!r} must be a file name inside seeds/", "give the bare file name")
+            return SourceText(())
+        if not path.exists():
+            names = [p.name for p in self.paths.seeds.glob("*")] if self.paths.seeds.is_dir() else []
+            self.problems.error(pos, f"seed file 'seeds/{name}' not found",
+                                did_you_mean(name, names) or "copy the article into seeds/ or fix 'seed:'")
+            return SourceText(())
+        text = self.read_text(path)
+        if text is None:
+            return SourceText(())
+        result = ingest_text(text, rules)
+        if not any(b.anchor for b in result.blocks):
+            self.problems.error(Pos(self.paths.rel(path), 1), "seed has no text paragraphs (empty?)",
+                                "put the article's full text in the file")
+        return result
+
+    def entities(self) -> list[Entity]:
+        def person(v: dict[str, Any], pos: Pos) -> Entity:
+            return Entity("person", v["id"], v["name"], tuple(v["aliases"] or ()),
+                          tuple(sorted((v["native_names"] or {}).items())), v["role"], v["country"],
+                          v["status"], self.field_markdown(v, "profile", pos.path), pos)  # type: ignore[arg-type]
+
+        def organisation(v: dict[str, Any], pos: Pos) -> Entity:
+            return Entity("organisation", v["id"], v["name"], tuple(v["aliases"] or ()),
+                          tuple(sorted((v["native_names"] or {}).items())), v["kind"], v["country"], None,
+                          self.field_markdown(v, "description", pos.path), pos)  # type: ignore[arg-type]
+
+        people = self.records("people.yaml", schema.PERSON, "person", person)
+        orgs = self.records("organisations.yaml", schema.ORGANISATION, "organisation", organisation)
+        ids = {e.id: e for e in people}
+        for org in orgs:
+            if org.id in ids:
+                self.problems.error(org.pos, f"organisation id '{org.id}' is also a person's id",
+                                    "ids are shared by people and organisations; rename one")
+        return people + [o for o in orgs if o.id not in ids]
+
+    def claims(self) -> list[Claim]:
+        def build(v: dict[str, Any], pos: Pos) -> Claim:
+            stances = []
+            for raw in v["stances"]:
+                s = schema.validate(raw, schema.STANCE, pos.path, "stance", self.problems, pos.line)
+                if s is None:
+                    continue
+                spos = Pos(pos.path, s["_line"])
+                if s["stance"] != "silent" and not (s["at"] and s["excerpt"]):
+                    self.problems.error(spos, f"a '{s['stance']}' stance needs 'at' and 'excerpt'",
+                                        "add the paragraph (at: p3) and the source's exact words (excerpt:)")
+                    continue
+                stances.append(Stance(s["source"], s["stance"], s["at"] or "", s["excerpt"] or "", spos))
+            return Claim(v["id"], v["topic"], v["claim"], tuple(stances),
+                         self.field_markdown(v, "note", pos.path), pos)
+        return self.records("claims.yaml", schema.CLAIM, "claim", build)
+
+    def events(self) -> list[Event]:
+        return self.records("timeline.yaml", schema.EVENT, "timeline event", lambda v, pos: Event(
+            v["id"], v["when"], self.field_markdown(v, "event", pos.path), pos))  # type: ignore[arg-type]
+
+    def terms(self) -> list[Term]:
+        def build(v: dict[str, Any], pos: Pos) -> Term:
+            ident = v["id"] or re.sub(r"[^a-z0-9]+", "-", v["term"].lower()).strip("-") or "term"
+            return Term(ident, v["term"], self.field_markdown(v, "definition", pos.path), pos)  # type: ignore[arg-type]
+        terms = self.records("glossary.yaml", schema.TERM, "glossary term", build, key="term")
+        seen: set[str] = set()
+        for term in terms:
+            if term.id in seen:
+                self.problems.error(term.pos, f"two glossary terms share the anchor '{term.id}'",
+                                    "give one of them an explicit 'id:'")
+            seen.add(term.id)
+        return terms
+
+    def home(self) -> Home:
+        path = self.paths.content / "home.yaml"
+        rel = self.paths.rel(path)
+        if not path.exists():
+            return Home((), ())
+        text = self.read_text(path)
+        data = parse_yaml(text, rel, self.problems) if text is not None else None
+        values = schema.validate(data, schema.HOME, rel, "home page", self.problems, 1) if data is not None else None
+        if values is None:
+            return Home((), ())
+        line = values["_lines"].get("bullets", 1)
+        bullets = tuple(self.markdown(b, Pos(rel, line + 1 + i)) for i, b in enumerate(values["bullets"] or []))
+        numbers = []
+        items = values["key_numbers"] or []
+        lines = getattr(items, "item_lines", [0] * len(items))
+        for item, item_line in zip(items, lines):
+            v = schema.validate(item, schema.KEY_NUMBER, rel, "key number", self.problems, item_line)
+            if v:
+                numbers.append(KeyNumber(str(v["value"]), v["label"], v["cite"], Pos(rel, v["_line"])))
+        return Home(bullets, tuple(numbers))
+
+    def documents(self, folder: str, fields: dict[str, schema.Field], what: str) -> list[Document]:
+        """Markdown files with front matter, one per slug (the file name)."""
+        directory = self.paths.content / folder
+        out = []
+        for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+            doc = self.document(path, fields, what)
+            if doc:
+                out.append(doc)
+        return out
+
+    def document(self, path: Path, fields: dict[str, schema.Field], what: str) -> Document | None:
+        rel = self.paths.rel(path)
+        slug = path.stem
+        if not schema.ID_PATTERN.match(slug):
+            self.problems.error(Pos(rel), f"file name {path.name!r} is not a valid slug", schema.ID_HINT)
+            return None
+        text = self.read_text(path)
+        if text is None:
+            return None
+        try:
+            front, front_line, body, body_line = split_front_matter(text)
+        except ValueError:
+            self.problems.error(Pos(rel, 1), "front matter is not closed",
+                                "end the front matter with a line of three dashes: ---")
+            return None
+        if front is None:
+            self.problems.error(Pos(rel, 1), "missing front matter",
+                                "start the file with ---, then 'title:' and 'summary:', then ---")
+            return None
+        data = parse_yaml(front, rel, self.problems, first_line=front_line)
+        if data is None and front.strip():
+            return None
+        values = schema.validate(data if data is not None else {}, fields, rel, what, self.problems, 1)
+        if values is None:
+            return None
+        if not body.strip():
+            self.problems.error(Pos(rel, body_line), f"the {what} has no text",
+                                "write the body below the front matter")
+            return None
+        return Document(slug, values["title"], values["summary"], self.markdown(body, Pos(rel, body_line)),
+                        Pos(rel, 1), values.get("order") or 0, values.get("date"), values.get("updated"),
+                        tuple(values.get("people") or ()), tuple(values.get("organisations") or ()),
+                        tuple(values.get("sources") or ()))
+
+
+def load_project(paths: Paths, md: MarkdownIt, problems: Problems) -> Project | None:
+    """Everything the content says, or None when site settings are unusable."""
+    loader = Loader(paths, md, problems)
+    site = loader.site()
+    project = Project(
+        site=site,  # type: ignore[arg-type]
+        sources=tuple(loader.sources()),
+        entities=tuple(loader.entities()),
+        briefs=tuple(sorted(loader.documents("briefs", schema.BRIEF, "brief"), key=lambda d: (d.order, d.slug))),
+        pages=tuple(loader.documents("pages", schema.PAGE, "page")),
+        claims=tuple(loader.claims()),
+        events=tuple(loader.events()),
+        terms=tuple(loader.terms()),
+        home=loader.home(),
+    )
+    return project if site else None

@@ -1,0 +1,286 @@
+"""Markdown for briefs and editorial fields: markdown-it-py, its plugins, and our citation syntax.
+
+Parsing happens once in `load`; `resolve` reads the tokens (citations, wiki links, quotations, lines);
+rendering needs the page's place in the site, which the `env` passed to `render_markdown` supplies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+_CITATION = re.compile(r"\[(@[^\[\]\n]*)\]")
+_REF = re.compile(r"@([^\s#;]+)(?:#([^\s;]+))?")
+_WIKILINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
+QUOTE = re.compile(r"“([^“”]+)”|\"([^\"]+)\"")
+_SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.IGNORECASE)
+
+# Attributes an author may set through {…} syntax, beside those markdown-it itself produces.
+_ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
+_TAG_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One reference inside a citation: a source id and an optional paragraph anchor."""
+
+    source: str
+    anchor: str  # "" for the whole source
+
+
+def parse_refs(raw: str) -> list[Ref] | None:
+    """`@a#p3; @b` → refs; None when the text is not a well-formed citation."""
+    refs = []
+    for part in raw.split(";"):
+        match = _REF.fullmatch(part.strip())
+        if not match:
+            return None
+        refs.append(Ref(match.group(1), match.group(2) or ""))
+    return refs
+
+
+def _citation_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[@", state.pos):
+        return False
+    match = _CITATION.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = match.group(0)
+        token.meta = {"refs": parse_refs(match.group(1))}
+    state.pos = match.end()
+    return True
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    match = _WIKILINK.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("wikilink", "", 0)
+        target = match.group(1).strip()
+        token.content = (match.group(2) or target).strip()
+        token.meta = {"target": target, "explicit_text": match.group(2) is not None}
+    state.pos = match.end()
+    return True
+
+
+def _sanitize_attrs(state: StateCore) -> None:
+    """Drop attributes that could carry script (`{onclick=…}`), and move table alignment to classes.
+
+    Inline styles are refused by the site's Content-Security-Policy, so alignment becomes a class.
+    """
+    def clean(token: Token) -> None:
+        allowed = _ALLOWED_ATTRS | _TAG_ATTRS.get(token.tag, set())
+        style = token.attrs.get("style")
+        token.attrs = {k: v for k, v in token.attrs.items() if k in allowed}
+        if isinstance(style, str) and style.startswith("text-align:"):
+            token.attrJoin("class", "align-" + style.split(":", 1)[1].strip())
+        for child in token.children or []:
+            clean(child)
+    for token in state.tokens:
+        clean(token)
+
+
+def _mark_quotations(state: StateCore) -> None:
+    """Split quoted words into q_open/text/q_close, remembering the paragraph's first citation.
+
+    Inside a block quotation the whole block is the quotation, so inner quotes are left alone.
+    """
+    depth = 0
+    for token in state.tokens:
+        if token.type == "blockquote_open":
+            depth += 1
+        elif token.type == "blockquote_close":
+            depth -= 1
+        elif token.type == "inline" and depth == 0 and token.children:
+            cites = next((c.meta["refs"] for c in token.children
+                          if c.type == "citation" and c.meta.get("refs")), None)
+            token.children = _split_quotes(token.children, cites)
+
+
+def _split_quotes(children: list[Token], cites: list[Ref] | None) -> list[Token]:
+    """Pair quote marks over the whole paragraph (a quotation may span lines and emphasis)."""
+    flat, owner = [], []  # the paragraph's characters, and (child index, offset) of each
+    for index, child in enumerate(children):
+        text = child.content if child.type == "text" else "\n" if child.type.endswith("break") else "\0"
+        for offset, char in enumerate(text):
+            flat.append(char)
+            owner.append((index, offset if child.type == "text" else -1))
+    cuts: dict[int, list[tuple[int, str]]] = {}  # child index → [(offset, "open"|"close")]
+    for match in QUOTE.finditer("".join(flat)):
+        (first, a), (last, b) = owner[match.start()], owner[match.end() - 1]
+        if a < 0 or b < 0 or sum(c.nesting for c in children[first + 1:last]) != 0:
+            continue  # a quote mark outside plain text, or crossing a tag: leave it as text
+        cuts.setdefault(first, []).append((a, "open"))
+        cuts.setdefault(last, []).append((b, "close"))
+    if not cuts:
+        return children
+    out: list[Token] = []
+    for index, child in enumerate(children):
+        if index not in cuts:
+            out.append(child)
+            continue
+        pos = 0
+        for offset, kind in sorted(cuts[index]):
+            if offset > pos:
+                out.append(_text(child.content[pos:offset]))
+            out.append(Token("q_open", "q", 1, meta={"cites": cites}) if kind == "open"
+                       else Token("q_close", "q", -1))
+            pos = offset + 1
+        if pos < len(child.content):
+            out.append(_text(child.content[pos:]))
+    return out
+
+
+def _text(content: str) -> Token:
+    return Token("text", "", 0, content=content)
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    """Pygments for fenced code, as classes only (the stylesheet is generated at build time)."""
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""
+    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>\n'
+
+
+def _render_note(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    if tokens[idx].nesting == 1:
+        return ('<aside class="editorial-note" aria-label="Editorial note">\n'
+                '<p class="note-label">Editorial note</p>\n')
+    return "</aside>\n"
+
+
+def _validate_link(url: str) -> bool:
+    # javascript:, vbscript:, data: and file: never become links or images: the text stays inert.
+    return bool(_SAFE_SCHEMES.match(url.strip()))
+
+
+def create_markdown() -> MarkdownIt:
+    """The one Markdown configuration used everywhere; raw HTML is shown as text, never passed on."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False, "highlight": _highlight})
+    md.enable("table").enable("strikethrough")
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    md.use(front_matter_plugin).use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=3)
+    md.use(container_plugin, name="note", render=_render_note)
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.inline.ruler.before("link", "citation", _citation_rule)
+    md.core.ruler.push("sanitize_attrs", _sanitize_attrs)
+    md.core.ruler.push("quotations", _mark_quotations)
+    md.add_render_rule("citation", _render_citation)
+    md.add_render_rule("wikilink", _render_wikilink)
+    md.add_render_rule("q_open", _render_q_open)
+    md.add_render_rule("q_close", lambda *a: "</q>")
+    return md
+
+
+# Rendering needs to know where links point from the current page: `env["links"]` supplies it.
+class Links:
+    """What the renderer asks of the site: URLs relative to the page being rendered."""
+
+    def citation(self, ref: Ref) -> tuple[str, str, str] | None:  # (href, label, title)
+        raise NotImplementedError
+
+    def entity(self, target: str) -> str | None:  # href
+        raise NotImplementedError
+
+
+def _render_citation(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    links: Links = env["links"]
+    parts = []
+    for ref in tokens[idx].meta.get("refs") or []:
+        found = links.citation(ref)
+        if found:
+            href, label, title = found
+            parts.append(f'<a href="{escapeHtml(href)}" title="{escapeHtml(title)}">{escapeHtml(label)}</a>')
+    if not parts:
+        return escapeHtml(tokens[idx].content)
+    return f'<span class="cite">[{"; ".join(parts)}]</span>'
+
+
+def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    token = tokens[idx]
+    href = env["links"].entity(token.meta["target"])
+    text = escapeHtml(token.content)
+    return f'<a class="entity" href="{escapeHtml(href)}">{text}</a>' if href else text
+
+
+def _render_q_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    cites = tokens[idx].meta.get("cites")
+    found = env["links"].citation(cites[0]) if cites else None
+    return f'<q cite="{escapeHtml(found[0])}">' if found else "<q>"
+
+
+def render_markdown(md: MarkdownIt, tokens: list[Token], links: Links) -> str:
+    return md.renderer.render(tokens, md.options, {"links": links})
+
+
+def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
+    """(front matter or None, its first line, body, the body's first line); raises ValueError if unclosed."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None, 0, text, 1
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            return "\n".join(lines[1:i]), 2, "\n".join(lines[i + 1:]), i + 2
+    raise ValueError("unclosed front matter")
+
+
+def inline_text(token: Token) -> str:
+    """The words a reader sees in an inline token, citations left out."""
+    out = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "wikilink":
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "q_open":
+            out.append("“")
+        elif child.type == "q_close":
+            out.append("”")
+    return "".join(out)
+
+
+def walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, dict[str, int]]]:
+    """Each inline token with the depth of the containers around it (blockquote, note, list)."""
+    depth = {"blockquote": 0, "note": 0, "list": 0, "heading": 0}
+    names = {"blockquote": "blockquote", "container_note": "note", "bullet_list": "list",
+             "ordered_list": "list", "heading": "heading"}
+    for token in tokens:
+        for prefix, name in names.items():
+            if token.type == f"{prefix}_open":
+                depth[name] += 1
+            elif token.type == f"{prefix}_close":
+                depth[name] -= 1
+        if token.type == "inline":
+            yield token, dict(depth)
+
+
+Highlighter = Callable[[str, str, str], str]

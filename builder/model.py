@@ -1,0 +1,203 @@
+"""The typed model every stage after `load` works on: small frozen records that remember their origin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from builder.problems import Pos
+
+BlockKind = Literal["headline", "heading", "standfirst", "paragraph", "caption"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a cleaned source text."""
+
+    kind: BlockKind
+    text: str  # the words exactly as in the seed
+    line: int  # the seed's line number
+    anchor: str = ""  # p3, fig1: only paragraphs, standfirsts and captions are citable
+    alt: str = ""  # a photo's description, for captions
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A seed after ingest: furniture gone, every block recognised."""
+
+    blocks: tuple[Block, ...]
+
+    @property
+    def headline(self) -> str:
+        return next((b.text for b in self.blocks if b.kind == "headline"), "")
+
+    def by_anchor(self) -> dict[str, Block]:
+        return {b.anchor: b for b in self.blocks if b.anchor}
+
+
+@dataclass
+class Markdown:
+    """Markdown text from a brief or a YAML field, with where its first line sits in its file."""
+
+    text: str
+    pos: Pos
+    tokens: list[Any] = field(default_factory=list, repr=False)  # filled by load (markdown-it tokens)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """content/site.yaml."""
+
+    title: str
+    description: str
+    language: str
+    base_url: str | None
+    author: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article the briefing rests on, with its cleaned text."""
+
+    id: str
+    seed: str
+    title: str
+    title_is_editorial: bool
+    short: str  # label used in citations
+    outlet: str | None
+    kind: str | None
+    url: str | None
+    published: str | None
+    notes: Markdown | None
+    text: SourceText
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person or an organisation: anything with names that the matcher finds and pages link to."""
+
+    kind: Literal["person", "organisation"]
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    native_names: tuple[tuple[str, str], ...]  # (language code, name)
+    role: str  # a person's role, an organisation's kind
+    country: str | None
+    status: str | None
+    about: Markdown  # profile or description
+    pos: Pos
+
+    @property
+    def section(self) -> str:
+        return "people" if self.kind == "person" else "organisations"
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases, *(n for _, n in self.native_names))
+
+
+@dataclass(frozen=True)
+class Stance:
+    """What one source does with a claim."""
+
+    source: str
+    stance: Literal["supports", "contradicts", "silent"]
+    at: str
+    excerpt: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One factual claim of the ledger and what each source says of it."""
+
+    id: str
+    topic: str
+    claim: str
+    stances: tuple[Stance, ...]
+    note: Markdown | None
+    pos: Pos
+
+    @property
+    def disputed(self) -> bool:
+        return any(s.stance == "contradicts" for s in self.stances)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A timeline entry."""
+
+    id: str
+    when: str
+    event: Markdown
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Term:
+    """A glossary entry."""
+
+    id: str
+    term: str
+    definition: Markdown
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    """A number on the home page with the paragraph it comes from."""
+
+    value: str
+    label: str
+    cite: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Home:
+    """content/home.yaml: the story in bullets and its key numbers."""
+
+    bullets: tuple[Markdown, ...]
+    key_numbers: tuple[KeyNumber, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A Markdown file with front matter: a brief, or a standalone page such as about."""
+
+    slug: str
+    title: str
+    summary: str
+    body: Markdown
+    pos: Pos
+    order: int = 0
+    date: str | None = None
+    updated: str | None = None
+    people: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything loaded from content/ and seeds/."""
+
+    site: SiteConfig
+    sources: tuple[Source, ...]
+    entities: tuple[Entity, ...]
+    briefs: tuple[Document, ...]
+    pages: tuple[Document, ...]
+    claims: tuple[Claim, ...]
+    events: tuple[Event, ...]
+    terms: tuple[Term, ...]
+    home: Home
+
+    @property
+    def people(self) -> tuple[Entity, ...]:
+        return tuple(e for e in self.entities if e.kind == "person")
+
+    @property
+    def organisations(self) -> tuple[Entity, ...]:
+        return tuple(e for e in self.entities if e.kind == "organisation")

@@ -1,0 +1,88 @@
+"""Which pages the site has, and what each one's template is given."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from builder.model import Entity, Project, Source
+from builder.render import Page
+from builder.resolve import Graph, Mention
+
+
+def _anchor_order(anchor: str) -> tuple[int, int]:
+    kind = 1 if anchor.startswith("fig") else 0
+    digits = "".join(c for c in anchor if c.isdigit())
+    return kind, int(digits or 0)
+
+
+def entity_context(project: Project, graph: Graph, entity: Entity) -> dict[str, Any]:
+    """A person's or organisation's backlinks: source paragraphs, briefs, and who appears alongside."""
+    mentions = graph.mentions.get(entity.id, [])
+    by_source: dict[str, list[Mention]] = defaultdict(list)
+    by_brief: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        (by_source if m.kind == "source" else by_brief)[m.doc].append(m)
+    sources = [(s, sorted(by_source[s.id], key=lambda m: _anchor_order(m.anchor)))
+               for s in project.sources if s.id in by_source]
+    briefs = [(b, by_brief.get(b.slug, [])) for b in project.briefs
+              if entity.id in graph.entities_in_brief.get(b.slug, [])]
+    entities = {e.id: e for e in project.entities}
+    together = sorted(graph.together.get(entity.id, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return {"entity": entity, "sources": sources, "briefs": briefs,
+            "together": [(entities[i], n) for i, n in together[:8] if i in entities]}
+
+
+def source_context(project: Project, graph: Graph, source: Source) -> dict[str, Any]:
+    entities = {e.id: e for e in project.entities}
+    named = [entities[i] for i in graph.entities_in_source.get(source.id, []) if i in entities]
+    briefs = {b.slug: b for b in project.briefs}
+    stances = [(c, s) for c in project.claims for s in c.stances if s.source == source.id]
+    return {"source": source, "people": [e for e in named if e.kind == "person"],
+            "organisations": [e for e in named if e.kind == "organisation"],
+            "briefs": [briefs[s] for s in graph.briefs_citing.get(source.id, []) if s in briefs],
+            "stances": stances}
+
+
+def build_pages(project: Project, graph: Graph) -> list[Page]:
+    site = project.site
+    pages = [Page("index.html", "home.html", site.title, site.description, {
+        "disputed": [c for c in project.claims if c.disputed]})]
+    pages.append(Page("briefs/index.html", "briefs.html", "Briefs", f"Every brief of {site.title}."))
+    for brief in project.briefs:
+        entities = {e.id: e for e in project.entities}
+        named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
+        cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
+        cited += [s for s in brief.sources if s not in cited]
+        sources = {s.id: s for s in project.sources}
+        pages.append(Page(f"briefs/{brief.slug}/index.html", "brief.html", brief.title, brief.summary, {
+            "brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources]}))
+    for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
+        members = [e for e in project.entities if e.kind == kind]
+        if not members and kind == "organisation":
+            continue
+        pages.append(Page(f"{section}/index.html", "entities.html", title,
+                          f"{title} named in {site.title}, under every spelling the sources use.",
+                          {"section": section, "members": members}))
+        for entity in members:
+            pages.append(Page(f"{section}/{entity.id}/index.html", "entity.html", entity.name,
+                              f"{entity.name}: {entity.role}.", entity_context(project, graph, entity)))
+    pages.append(Page("sources/index.html", "sources.html", "Sources",
+                      f"The articles {site.title} rests on, in full, with every person named in them."))
+    for source in project.sources:
+        outlet = f" ({source.outlet})" if source.outlet else ""
+        pages.append(Page(f"sources/{source.id}/index.html", "source.html", source.title,
+                          f"Full text of the source{outlet}, with numbered paragraphs and the people it names.",
+                          source_context(project, graph, source)))
+    if project.claims:
+        pages.append(Page("claims/index.html", "claims.html", "Claims and sources",
+                          "Each claim the briefing rests on, and what every source says of it.", {}))
+    if project.events:
+        pages.append(Page("timeline/index.html", "timeline.html", "Timeline",
+                          "The events in the order the sources give them, each cited.", {}))
+    if project.terms:
+        pages.append(Page("glossary/index.html", "glossary.html", "Glossary",
+                          "Terms a newcomer to the story needs, with their sources.", {}))
+    for doc in project.pages:
+        pages.append(Page(f"{doc.slug}/index.html", "page.html", doc.title, doc.summary, {"doc": doc}))
+    return pages

@@ -1,0 +1,81 @@
+"""Content problems: collected across a whole build, reported once, one line each.
+
+Editors jump to `path:line`, so every problem carries a position; none carries a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Pos:
+    """Where something came from: a project-relative path and a 1-based line (0 when unknown)."""
+
+    path: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, with how to fix it."""
+
+    pos: Pos
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        text = f"{self.pos}: {self.severity}: {self.message}"
+        return f"{text} — {self.hint}" if self.hint else text
+
+
+@dataclass
+class Problems:
+    """A build's problems, gathered so that the editor sees all of them at once."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, pos: Pos, message: str, hint: str = "") -> None:
+        self.items.append(Problem(pos, message, hint, "error"))
+
+    def warning(self, pos: Pos, message: str, hint: str = "") -> None:
+        self.items.append(Problem(pos, message, hint, "warning"))
+
+    def extend(self, other: Iterable[Problem]) -> None:
+        self.items.extend(other)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+    def sorted(self) -> list[Problem]:
+        return sorted(set(self.items), key=lambda p: (p.pos, p.severity, p.message))
+
+
+class BuildFailed(Exception):
+    """Raised by a stage when problems make going on pointless; carries every problem found."""
+
+    def __init__(self, problems: Problems) -> None:
+        super().__init__(f"{len(problems.errors)} error(s)")
+        self.problems = problems
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A "did you mean" hint, or a plain one listing nothing when nothing is close."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""

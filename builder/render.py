@@ -1,0 +1,144 @@
+"""Render: the model and its cross-links become HTML pages in memory (nothing touches site/ here)."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+from pygments.formatters import HtmlFormatter
+
+from builder.config import Paths
+from builder.markup import Links, Ref, render_markdown
+from builder.model import Markdown, Project, Source
+from builder.resolve import Graph, Mention
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to write: where it goes, which template draws it, and what the template gets."""
+
+    path: str  # relative to the site root, e.g. "people/kalesnikava/index.html"
+    template: str
+    title: str
+    description: str
+    context: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def root_of(path: str) -> str:
+    """The relative prefix from a page back to the site root ("" at the top, "../../" two folders down)."""
+    return "../" * path.count("/")
+
+
+def anchor_label(anchor: str) -> str:
+    if anchor.startswith("fig"):
+        return f"photo {anchor[3:]}"
+    return f"¶{anchor[1:]}" if anchor.startswith("p") else anchor
+
+
+class SiteLinks(Links):
+    """Links as seen from one page, always relative so the site works under any path and from disk."""
+
+    def __init__(self, project: Project, root: str) -> None:
+        self.sources = {s.id: s for s in project.sources}
+        self.names = {n.casefold(): e for e in project.entities for n in e.all_names}
+        self.entities = {e.id: e for e in project.entities}
+        self.root = root
+
+    def citation(self, ref: Ref) -> tuple[str, str, str] | None:
+        source = self.sources.get(ref.source)
+        if source is None:
+            return None
+        href = f"{self.root}sources/{source.id}/index.html"
+        if not ref.anchor:
+            return href, source.short, source.title
+        label = f"{source.short} {anchor_label(ref.anchor)}"
+        return f"{href}#{ref.anchor}", label, f"{source.title}, {anchor_label(ref.anchor)}"
+
+    def entity(self, target: str) -> str | None:
+        entity = self.entities.get(target) or self.names.get(target.casefold())
+        return f"{self.root}{entity.section}/{entity.id}/index.html" if entity else None
+
+
+class Renderer:
+    """Holds the Jinja environment and the project; `render(page)` gives a page's HTML."""
+
+    def __init__(self, project: Project, graph: Graph, paths: Paths, md: MarkdownIt) -> None:
+        self.project = project
+        self.graph = graph
+        self.md = md
+        self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
+                               autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                               lstrip_blocks=True, keep_trailing_newline=True)
+        self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)
+        self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label)
+
+    @pass_context
+    def _url(self, ctx: Context, target: str) -> str:
+        """A site path ("people/x/" or "feed.xml") as a link from the current page."""
+        if target.endswith("/") or target == "":
+            target += "index.html"
+        return ctx["root"] + target
+
+    @pass_context
+    def _md(self, ctx: Context, doc: Markdown | None) -> Markup:
+        if doc is None:
+            return Markup("")
+        return Markup(render_markdown(self.md, doc.tokens, SiteLinks(self.project, ctx["root"])))
+
+    @pass_context
+    def _md_inline(self, ctx: Context, doc: Markdown) -> Markup:
+        """A one-paragraph text without its <p>, for list items and table cells."""
+        html = str(self._md(ctx, doc)).strip()
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return Markup(html)
+
+    @pass_context
+    def _cite(self, ctx: Context, source: str, anchor: str = "") -> Markup:
+        found = SiteLinks(self.project, ctx["root"]).citation(Ref(source, anchor))
+        if not found:
+            return Markup("")
+        href, label, title = found
+        return Markup('<span class="cite">[<a href="{}" title="{}">{}</a>]</span>').format(href, title, label)
+
+    @pass_context
+    def _source_block(self, ctx: Context, source: Source, index: int) -> Markup:
+        """A seed block's exact words, with each mention linked to its person or organisation."""
+        text = source.text.blocks[index].text
+        links = SiteLinks(self.project, ctx["root"])
+        out, pos = [], 0
+        for start, end, entity in self.graph.spans.get((source.id, index), []):
+            out.append(escape(text[pos:start]))
+            out.append(Markup('<a class="entity" href="{}">{}</a>').format(links.entity(entity), text[start:end]))
+            pos = end
+        out.append(escape(text[pos:]))
+        return Markup("").join(out)
+
+    def _mention(self, mention: Mention) -> Markup:
+        s = mention.sentence
+        return Markup("{}<mark>{}</mark>{}").format(s[:mention.start], s[mention.start:mention.end], s[mention.end:])
+
+    def render(self, page: Page) -> str:
+        template = self.env.get_template(page.template)
+        return template.render(page=page, site=self.project.site, project=self.project, graph=self.graph,
+                               root=root_of(page.path), **page.context)
+
+
+def pygments_css() -> str:
+    """Highlighting colours for both themes, generated so no style is loaded from elsewhere."""
+    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    indented = "\n".join("  " + line for line in dark.splitlines())
+    return f"/* generated by briefing from Pygments */\n{light}\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
+
+
+def relative(from_page: str, to_path: str) -> str:
+    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+PageBuilder = Callable[[Project, Graph], list[Page]]

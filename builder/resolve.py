@@ -1,0 +1,305 @@
+"""Resolve: every reference in the content is checked and turned into cross-links both ways.
+
+Citations point at existing paragraphs, wiki links at existing people, quotations are verbatim, and
+each person learns every source paragraph and brief that mentions them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from markdown_it.token import Token
+
+from builder.markup import QUOTE, Ref, inline_text, walk_inline
+from builder.matcher import EntityMatcher
+from builder.model import Document, Entity, Markdown, Project, Source
+from builder.problems import Pos, Problems, did_you_mean
+from builder.textutil import fold, sentence_around
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place an entity is named: a source paragraph or a brief, with the sentence around it."""
+
+    entity: str
+    kind: str  # "source" or "brief"
+    doc: str  # source id or brief slug
+    anchor: str  # paragraph anchor in a source; "" in a brief
+    sentence: str
+    start: int  # the name's offsets inside the sentence
+    end: int
+
+
+@dataclass
+class Graph:
+    """The cross-links the pages show, all derived from the content."""
+
+    mentions: dict[str, list[Mention]] = field(default_factory=lambda: defaultdict(list))
+    entities_in_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    entities_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    briefs_citing: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
+    together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
+
+
+class Resolver:
+    def __init__(self, project: Project, matcher: EntityMatcher, problems: Problems) -> None:
+        self.project = project
+        self.matcher = matcher
+        self.problems = problems
+        self.sources = {s.id: s for s in project.sources}
+        self.entities = {e.id: e for e in project.entities}
+        self.names: dict[str, str] = {}
+        for entity in project.entities:
+            for name in entity.all_names:
+                self.names.setdefault(name.casefold(), entity.id)
+        self.graph = Graph()
+
+    # -- references -------------------------------------------------------------------------------
+    def check_ref(self, ref: Ref, pos: Pos) -> Source | None:
+        source = self.sources.get(ref.source)
+        if source is None:
+            self.problems.error(pos, f"citation to unknown source '{ref.source}'",
+                                did_you_mean(ref.source, self.sources) or "add it to content/sources.yaml")
+            return None
+        if ref.anchor and ref.anchor not in source.text.by_anchor():
+            anchors = list(source.text.by_anchor())
+            last = anchors[-1] if anchors else "none"
+            self.problems.error(pos, f"source '{source.id}' has no paragraph '{ref.anchor}'",
+                                did_you_mean(ref.anchor, anchors) or f"its anchors run p1…{last}; "
+                                "see `python -m builder ingest`")
+            return None
+        return source
+
+    def cited_text(self, refs: list[Ref]) -> list[str]:
+        out = []
+        for ref in refs:
+            source = self.sources.get(ref.source)
+            if source is None:
+                continue
+            blocks = source.text.by_anchor()
+            out += [blocks[ref.anchor].text] if ref.anchor in blocks else [b.text for b in source.text.blocks]
+        return out
+
+    def entity_for(self, target: str) -> str | None:
+        return target if target in self.entities else self.names.get(target.casefold())
+
+    def check_ids(self, ids: Iterable[str], known: dict[str, object], what: str, pos: Pos) -> None:
+        for ident in ids:
+            if ident not in known:
+                self.problems.error(pos, f"unknown {what} '{ident}'", did_you_mean(ident, known)
+                                    or f"add it to content/{'sources' if what == 'source' else 'people'}.yaml")
+
+    # -- Markdown ---------------------------------------------------------------------------------
+    def markdown(self, doc: Markdown, brief: str | None = None, require_citations: bool = False) -> list[Ref]:
+        """Check one Markdown text; record mentions and citations when it is a brief's."""
+        refs_seen: list[Ref] = []
+        block_quote: list[tuple[Token, Pos]] = []
+        quote_refs: list[Ref] = []
+        for token, depth in walk_inline(doc.tokens):
+            pos = Pos(doc.pos.path, doc.pos.line + (token.map[0] if token.map else 0))
+            refs = self.inline_refs(token, pos)
+            refs_seen += refs
+            text = inline_text(token)
+            if depth["blockquote"]:
+                block_quote.append((token, pos))
+                quote_refs += refs
+            else:
+                if block_quote:
+                    self.check_block_quote(block_quote, quote_refs)
+                    block_quote, quote_refs = [], []
+                self.check_quotes(text, refs, pos)
+            if (require_citations and not refs and not depth["note"] and not depth["heading"]
+                    and not depth["blockquote"] and text.strip() and not text.rstrip().endswith(":")):
+                self.problems.warning(pos, "paragraph has no citation",
+                                      "cite the source paragraph, e.g. [@source#p3], or put "
+                                      "editorial context in a '::: note' block")
+            if brief is not None:
+                self.record_brief_mentions(brief, token, text)
+        if block_quote:
+            self.check_block_quote(block_quote, quote_refs)
+        return refs_seen
+
+    def inline_refs(self, token: Token, pos: Pos) -> list[Ref]:
+        refs: list[Ref] = []
+        for child in token.children or []:
+            if child.type == "citation":
+                parsed = child.meta.get("refs")
+                if parsed is None:
+                    self.problems.error(pos, f"malformed citation {child.content}",
+                                        "write [@source-id#p3] or [@a#p3; @b#p5]")
+                    continue
+                refs += [r for r in parsed if self.check_ref(r, pos)]
+            elif child.type == "wikilink":
+                if not self.entity_for(child.meta["target"]):
+                    self.problems.error(pos, f"wiki link to unknown person or organisation "
+                                        f"'{child.meta['target']}'",
+                                        did_you_mean(child.meta["target"], [*self.entities, *self.names])
+                                        or "add them to content/people.yaml")
+            elif child.type == "image":
+                src = child.attrGet("src") or ""
+                if "//" in src or ":" in src.split("/")[0]:
+                    self.problems.error(pos, f"image from another site: {src}",
+                                        "the site loads nothing from elsewhere; put the image in assets/")
+        return refs
+
+    def check_quotes(self, text: str, refs: list[Ref], pos: Pos) -> None:
+        for match in QUOTE.finditer(text):
+            quote = match.group(1) or match.group(2)
+            self.verify_quote(quote, refs, pos)
+
+    def check_block_quote(self, paragraphs: list[tuple[Token, Pos]], refs: list[Ref]) -> None:
+        for token, pos in paragraphs:
+            quote = inline_text(token).strip().strip("“”\"").strip()
+            if quote:
+                self.verify_quote(quote, refs, pos)
+
+    def verify_quote(self, quote: str, refs: list[Ref], pos: Pos) -> None:
+        shown = quote if len(quote) <= 60 else quote[:57] + "…"
+        if not refs:
+            self.problems.error(pos, f"quotation “{shown}” has no citation",
+                                "cite the paragraph it comes from in the same paragraph: [@source#p3]")
+        elif not any(fold(quote) in fold(text) for text in self.cited_text(refs)):
+            cited = "; ".join(f"{r.source}#{r.anchor}" if r.anchor else r.source for r in refs)
+            self.problems.error(pos, f"misquotation: “{shown}” is not verbatim in {cited}",
+                                "copy the words exactly from the source, or cite the paragraph they come from")
+
+    def record_brief_mentions(self, slug: str, token: Token, text: str) -> None:
+        found = [(m.start, m.end, m.entity) for m in self.matcher.finditer(text)]
+        offset = 0
+        for child in token.children or []:  # a [[link|with other words]] still mentions its entity
+            if child.type == "wikilink" and child.meta["explicit_text"]:
+                entity = self.entity_for(child.meta["target"])
+                at = text.find(child.content, offset)
+                if entity and at >= 0:
+                    found.append((at, at + len(child.content), entity))
+                    offset = at + len(child.content)
+        for start, end, entity in sorted(found):
+            sentence, s_start, s_end = sentence_around(text, start, end)
+            self.add_mention(Mention(entity, "brief", slug, "", sentence, s_start, s_end),
+                             self.graph.entities_in_brief[slug])
+
+    def add_mention(self, mention: Mention, in_doc: list[str]) -> None:
+        self.graph.mentions[mention.entity].append(mention)
+        if mention.entity not in in_doc:
+            in_doc.append(mention.entity)
+
+    # -- the project ------------------------------------------------------------------------------
+    def sources_text(self) -> None:
+        for source in self.project.sources:
+            for index, block in enumerate(source.text.blocks):
+                spans = [(m.start, m.end, m.entity) for m in self.matcher.finditer(block.text)]
+                if spans:
+                    self.graph.spans[(source.id, index)] = spans
+                for start, end, entity in spans:
+                    sentence, s_start, s_end = sentence_around(block.text, start, end)
+                    anchor = block.anchor or self.nearest_anchor(source, index)
+                    self.add_mention(Mention(entity, "source", source.id, anchor, sentence, s_start, s_end),
+                                     self.graph.entities_in_source[source.id])
+
+    @staticmethod
+    def nearest_anchor(source: Source, index: int) -> str:
+        """Headlines and headings have no anchor of their own: point at the next paragraph."""
+        later = [b.anchor for b in source.text.blocks[index:] if b.anchor]
+        return later[0] if later else ""
+
+    def briefs(self) -> None:
+        for brief in self.project.briefs:
+            self.check_front_matter(brief)
+            refs = self.markdown(brief.body, brief=brief.slug, require_citations=True)
+            self.graph.citations_in_brief[brief.slug] = refs
+            for source_id in dict.fromkeys([r.source for r in refs] + list(brief.sources)):
+                if source_id in self.sources:
+                    self.graph.briefs_citing[source_id].append(brief.slug)
+            for entity in (*brief.people, *brief.organisations):
+                if entity in self.entities and entity not in self.graph.entities_in_brief[brief.slug]:
+                    self.graph.entities_in_brief[brief.slug].append(entity)
+
+    def check_front_matter(self, brief: Document) -> None:
+        people = {e.id: e for e in self.project.people}
+        orgs = {e.id: e for e in self.project.organisations}
+        self.check_ids(brief.people, people, "person", brief.pos)
+        self.check_ids(brief.organisations, orgs, "organisation", brief.pos)
+        self.check_ids(brief.sources, self.sources, "source", brief.pos)
+
+    def editorial_fields(self) -> None:
+        """Profiles, notes, timeline and glossary: same citation and quotation rules as briefs."""
+        texts: list[Markdown | None] = [e.about for e in self.project.entities]
+        texts += [s.notes for s in self.project.sources]
+        texts += [c.note for c in self.project.claims]
+        texts += [e.event for e in self.project.events]
+        texts += [t.definition for t in self.project.terms]
+        texts += list(self.project.home.bullets)
+        for page in self.project.pages:
+            texts.append(page.body)
+        for text in texts:
+            if text is not None:
+                self.markdown(text)
+
+    def claims(self) -> None:
+        for claim in self.project.claims:
+            seen: set[str] = set()
+            for stance in claim.stances:
+                if stance.source in seen:
+                    self.problems.error(stance.pos, f"claim '{claim.id}' lists source '{stance.source}' twice",
+                                        "give each source one stance")
+                seen.add(stance.source)
+                if stance.stance == "silent":
+                    if self.check_ref(Ref(stance.source, ""), stance.pos) is None:
+                        continue
+                    continue
+                source = self.check_ref(Ref(stance.source, stance.at), stance.pos)
+                if source is None:
+                    continue
+                paragraph = source.text.by_anchor()[stance.at].text
+                if fold(stance.excerpt) not in fold(paragraph):
+                    self.problems.error(stance.pos, f"excerpt is not verbatim in {stance.source}#{stance.at}",
+                                        "copy the words exactly from that paragraph (see `python -m builder ingest`)")
+
+    def key_numbers(self) -> None:
+        for number in self.project.home.key_numbers:
+            source_id, _, anchor = number.cite.partition("#")
+            source = self.check_ref(Ref(source_id, anchor), number.pos)
+            if source and anchor and fold(number.value) not in fold(source.text.by_anchor()[anchor].text):
+                self.problems.error(number.pos, f"key number '{number.value}' does not appear in {number.cite}",
+                                    "cite the paragraph that gives this number, as written there")
+
+    def unique_names(self) -> None:
+        owners: dict[str, Entity] = {}
+        for entity in self.project.entities:
+            for name in entity.all_names:
+                other = owners.get(name)
+                if other is not None and other.id != entity.id:
+                    self.problems.error(entity.pos, f"name or alias '{name}' is also used by '{other.id}'",
+                                        "each spelling must belong to one person or organisation")
+                owners.setdefault(name, entity)
+
+    def co_mentions(self) -> None:
+        groups = list(self.graph.entities_in_brief.values())
+        by_paragraph: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for entity, mentions in self.graph.mentions.items():
+            for m in mentions:
+                if m.kind == "source":
+                    by_paragraph[(m.doc, m.anchor)].add(entity)
+        groups += [sorted(g) for g in by_paragraph.values()]
+        for group in groups:
+            for a in group:
+                for b in group:
+                    if a != b:
+                        self.graph.together[a][b] += 1
+
+
+def resolve(project: Project, matcher: EntityMatcher, problems: Problems) -> Graph:
+    """Check every reference and build the cross-link graph."""
+    resolver = Resolver(project, matcher, problems)
+    resolver.unique_names()
+    resolver.sources_text()
+    resolver.briefs()
+    resolver.editorial_fields()
+    resolver.claims()
+    resolver.key_numbers()
+    resolver.co_mentions()
+    return resolver.graph

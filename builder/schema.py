@@ -1,0 +1,222 @@
+"""The documented schema of every editorial YAML record; unknown keys are errors.
+
+Each field has a one-line doc, so `docs` can be generated and kept true (a test checks every field is
+documented in the README).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from builder.problems import Pos, Problems, did_you_mean
+from builder.yamlio import YDict, line_of
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'maria-kalesnikava'"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a record: its type, whether it is required, and what it is for."""
+
+    kind: str  # str | text | int | bool | id | ids | strs | lang_map | map | records
+    doc: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+_TYPE_NAMES = {
+    "str": "a string", "text": "a string", "id": "an id", "int": "a whole number", "bool": "true or false",
+    "ids": "a list of ids", "strs": "a list of strings", "lang_map": "a mapping of language code to name",
+    "records": "a list of mappings", "map": "a mapping",
+}
+
+
+def check_id(value: Any, pos: Pos, what: str, problems: Problems) -> bool:
+    if isinstance(value, str) and ID_PATTERN.match(value):
+        return True
+    problems.error(pos, f"invalid {what} {value!r}", ID_HINT)
+    return False
+
+
+def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problems) -> Any:
+    bad = False
+    if spec.kind in ("str", "text"):
+        bad = not isinstance(value, str) or not value.strip()
+    elif spec.kind == "int":
+        bad = isinstance(value, bool) or not isinstance(value, int)
+    elif spec.kind == "bool":
+        bad = not isinstance(value, bool)
+    elif spec.kind == "id":
+        if isinstance(value, str):
+            return value if check_id(value, pos, f"'{name}'", problems) else None
+        bad = True
+    elif spec.kind in ("ids", "strs"):
+        bad = not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value)
+        if not bad and spec.kind == "ids":
+            ok = [check_id(v, pos, f"id in '{name}'", problems) for v in value]
+            return list(value) if all(ok) else None
+    elif spec.kind == "lang_map":
+        bad = not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())
+    elif spec.kind == "map":
+        bad = not isinstance(value, dict)
+    elif spec.kind == "records":
+        bad = not isinstance(value, list) or not all(isinstance(v, dict) for v in value)
+    if bad:
+        shown = repr(value) if len(repr(value)) < 60 else type(value).__name__
+        problems.error(pos, f"'{name}' must be {_TYPE_NAMES[spec.kind]}, not {shown}",
+                       f"fix the value of '{name}'")
+        return None
+    if spec.choices and value not in spec.choices:
+        problems.error(pos, f"'{name}' is {value!r}, not one of: {', '.join(spec.choices)}",
+                       did_you_mean(str(value), spec.choices) or f"use one of: {', '.join(spec.choices)}")
+        return None
+    return value
+
+
+def validate(data: Any, fields: dict[str, Field], path: str, what: str, problems: Problems,
+             line: int = 0) -> dict[str, Any] | None:
+    """Check one record against its fields; return its values (missing optionals are None).
+
+    Returns None when the record is unusable (not a mapping, or a required field is missing or wrong).
+    """
+    line = line_of(data, default=line)
+    if not isinstance(data, dict):
+        problems.error(Pos(path, line), f"each {what} must be a mapping of keys to values",
+                       f"write the {what} as 'key: value' lines")
+        return None
+    ok = True
+    for key in data:
+        if key not in fields:
+            hint = did_you_mean(str(key), fields) or f"allowed keys: {', '.join(fields)}"
+            problems.error(Pos(path, line_of(data, str(key), line)), f"unknown key '{key}' in {what}", hint)
+            ok = False
+    values: dict[str, Any] = {}
+    for name, spec in fields.items():
+        pos = Pos(path, line_of(data, name, line))
+        if name not in data or data[name] is None:
+            if spec.required:
+                problems.error(Pos(path, line), f"{what} is missing required '{name}'",
+                               f"add '{name}:' ({spec.doc})")
+                ok = False
+            values[name] = None
+            continue
+        value = _check_value(name, spec, data[name], pos, problems)
+        if value is None:
+            ok = False
+        values[name] = value
+    values["_line"] = line
+    values["_lines"] = data.key_lines if isinstance(data, YDict) else {}
+    return values if ok else None
+
+
+SITE = {
+    "title": Field("str", "the site's name, shown on every page", required=True),
+    "description": Field("str", "one sentence used as the home page's description", required=True),
+    "language": Field("str", "the language of the content, a BCP 47 code such as 'en'", required=True),
+    "base_url": Field("str", "the published address, e.g. https://user.github.io/repo/ (for canonical URLs and the feed)"),
+    "author": Field("str", "who publishes the briefing, shown in the footer and the feed"),
+}
+
+SOURCE_INGEST = {
+    "drop": Field("strs", "regular expressions for furniture lines to remove from the seed"),
+    "captions": Field("strs", "regular expressions for lines that are photo captions"),
+    "standfirst": Field("strs", "regular expressions for lines that are the standfirst"),
+    "headings": Field("strs", "regular expressions for lines that are section headings"),
+}
+
+SOURCE_KINDS = ("news report", "analysis", "explainer", "opinion", "other")
+
+SOURCE = {
+    "id": Field("id", "a stable identifier used in citations: [@id#p3]", required=True),
+    "seed": Field("str", "the article's file under seeds/, exactly as received", required=True),
+    "title": Field("str", "the article's headline, or an editorial title when it has none", required=True),
+    "title_is_editorial": Field("bool", "true when the seed has no headline and the title is ours"),
+    "short": Field("str", "a short label used in citations, e.g. 'CBS'"),
+    "outlet": Field("str", "the publisher, only when the text names one"),
+    "kind": Field("str", "what the article is", choices=SOURCE_KINDS),
+    "url": Field("str", "the article's address, only when known (never invented)"),
+    "published": Field("str", "the publication date, only when the source gives it (never invented)"),
+    "notes": Field("text", "notes on reliability (Markdown, may cite)"),
+    "ingest": Field("map", "per-source ingest patterns: drop, captions, standfirst, headings"),
+}
+
+PERSON = {
+    "id": Field("id", "a stable identifier used in links and URLs", required=True),
+    "name": Field("str", "the name this site uses", required=True),
+    "aliases": Field("strs", "every other spelling used in the sources, and usual transliterations"),
+    "native_names": Field("lang_map", "the name in other scripts, keyed by language code (be, ru)"),
+    "role": Field("str", "one line on who they are", required=True),
+    "country": Field("str", "the country they are from or act for"),
+    "status": Field("str", "their status as the sources report it (for example: freed)"),
+    "profile": Field("text", "a short cited profile (Markdown)", required=True),
+}
+
+ORGANISATION = {
+    "id": Field("id", "a stable identifier used in links and URLs", required=True),
+    "name": Field("str", "the name this site uses", required=True),
+    "aliases": Field("strs", "every other name used in the sources"),
+    "native_names": Field("lang_map", "the name in other scripts, keyed by language code"),
+    "kind": Field("str", "what kind of organisation it is", required=True),
+    "country": Field("str", "where it is based"),
+    "description": Field("text", "a short cited description (Markdown)", required=True),
+}
+
+STANCES = ("supports", "contradicts", "silent")
+
+STANCE = {
+    "source": Field("id", "the source this stance is about", required=True),
+    "stance": Field("str", "what the source does with the claim", required=True, choices=STANCES),
+    "at": Field("str", "the paragraph (pN) or caption (figN) the excerpt is from"),
+    "excerpt": Field("str", "the source's words, verbatim"),
+}
+
+CLAIM = {
+    "id": Field("id", "a stable identifier", required=True),
+    "topic": Field("str", "a grouping such as numbers, people, sanctions", required=True),
+    "claim": Field("str", "the claim in neutral words", required=True),
+    "stances": Field("records", "one entry per source", required=True),
+    "note": Field("text", "an editorial explanation of a disagreement (Markdown)"),
+}
+
+EVENT = {
+    "id": Field("id", "a stable identifier, used as the event's anchor", required=True),
+    "when": Field("str", "when it happened, in the sources' own relative terms", required=True),
+    "event": Field("text", "what happened, cited (Markdown)", required=True),
+}
+
+TERM = {
+    "term": Field("str", "the term", required=True),
+    "id": Field("id", "an anchor for the term (defaults to the term, slugified)"),
+    "definition": Field("text", "what it means, cited or marked as an editorial note (Markdown)", required=True),
+}
+
+KEY_NUMBER = {
+    "value": Field("str", "the number as the source gives it", required=True),
+    "label": Field("str", "what the number counts", required=True),
+    "cite": Field("str", "where it comes from: source-id#pN", required=True),
+}
+
+HOME = {
+    "bullets": Field("strs", "the story in a few cited sentences (Markdown)"),
+    "key_numbers": Field("records", "key numbers with their sources"),
+}
+
+BRIEF = {
+    "title": Field("str", "the brief's title", required=True),
+    "summary": Field("str", "one sentence, used in lists and as the page description", required=True),
+    "order": Field("int", "position in the list of briefs (lowest first)"),
+    "date": Field("str", "a date, only when known (never invented)"),
+    "updated": Field("str", "when the brief was last corrected, only when known"),
+    "people": Field("ids", "ids of the people the brief is about"),
+    "organisations": Field("ids", "ids of the organisations the brief is about"),
+    "sources": Field("ids", "ids of the sources the brief rests on"),
+}
+
+PAGE = {
+    "title": Field("str", "the page's title", required=True),
+    "summary": Field("str", "one sentence, used as the page description", required=True),
+}

@@ -1,0 +1,32 @@
+"""Small text helpers shared by resolve and render: sentences, folding for verbatim checks."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[”’\"']?\s+(?=[“\"‘'(]?[A-Z0-9А-ЯЁІЎ])")
+_DOUBLE = str.maketrans({c: '"' for c in "“”„‟″«»"})
+_SINGLE = str.maketrans({c: "'" for c in "‘’‚‛′"})
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Text as the verbatim check compares it: whitespace and quote-mark styles folded, nothing else."""
+    return _SPACE.sub(" ", text.translate(_DOUBLE).translate(_SINGLE)).strip()
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The sentence holding text[start:end], and the match's offsets inside it."""
+    begin = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() <= start:
+            begin = match.end()
+        elif match.start() >= end:
+            # The separator may open with a closing quote mark that belongs to this sentence.
+            sentence = text[begin:match.start()] + match.group(0).strip()
+            return sentence, start - begin, end - begin
+    return text[begin:].strip(), start - begin, end - begin
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

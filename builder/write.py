@@ -1,0 +1,76 @@
+"""Write: the only code that touches the output folder.
+
+The new site is written beside the old one and swapped in with renames, so a failed or killed build
+leaves the last good site whole.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+
+def copy_assets(asset_dirs: Iterable[Path]) -> dict[str, bytes]:
+    """Every asset file by its site path (assets/…); later folders override earlier ones."""
+    files: dict[str, bytes] = {}
+    for directory in asset_dirs:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files["assets/" + path.relative_to(directory).as_posix()] = path.read_bytes()
+    return files
+
+
+def safe_target(root: Path, rel: str) -> Path:
+    """Refuse any output path that would land outside the output folder."""
+    target = (root / rel).resolve()
+    if root.resolve() not in target.parents:
+        raise ValueError(f"refusing to write outside the site: {rel}")
+    return target
+
+
+def write_site(out: Path, files: dict[str, bytes]) -> None:
+    """Write `files` to a fresh folder next to `out`, then swap it in place of `out`."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        for rel, data in sorted(files.items()):
+            target = safe_target(staging, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            os.utime(target, (0, 0))  # fixed times: two builds give identical trees and zips
+        os.chmod(staging, 0o755)
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Replace `out` by `staging`; at no moment is there no complete site at `out`."""
+    if out.is_dir() and _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
+        return
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rmdir(old)
+        os.rename(out, old)
+    os.rename(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
