@@ -39,10 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             from builder.build import build
-            result = build(root, args.out or root / "site", strict=args.strict)
+            out = args.out or root / "site"
+            result = build(root, out, strict=args.strict)
             report(result.problems)
             print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s "
-                  f"into {args.out or 'site'}/, {len(result.problems.warnings)} warning(s)")
+                  f"into {out}, {len(result.problems.warnings)} warning(s)")
         elif args.command == "check":
             from builder.build import build
             result = build(root, None, strict=args.strict)

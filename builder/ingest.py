@@ -149,8 +149,8 @@ def to_markdown(source_id: str, seed: str, text: SourceText) -> str:
             out += [f"## {block.text} {note}", ""]
         elif block.kind == "caption":
             alt = f" (photo: {block.alt})" if block.alt else ""
-            out += [f"{{#{block.anchor} .caption}} {note}", f"*{block.text}*{alt}", ""]
+            out += [note, f"{{#{block.anchor} .caption}}", f"*{block.text}*{alt}", ""]
         else:
             cls = " .standfirst" if block.kind == "standfirst" else ""
-            out += [f"{{#{block.anchor}{cls}}} {note}", block.text, ""]
+            out += [note, f"{{#{block.anchor}{cls}}}", block.text, ""]
     return "\n".join(out)
