@@ -14,13 +14,13 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, order=True)
 class Pos:
-    """Where something came from: a project-relative path and a 1-based line (0 when unknown)."""
+    """Where something came from: a project-relative path and a 1-based line (1 for a whole file)."""
 
     path: str
-    line: int = 0
+    line: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
+        return f"{self.path}:{max(self.line, 1)}"
 
 
 @dataclass(frozen=True)

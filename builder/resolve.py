@@ -53,6 +53,7 @@ class Resolver:
         self.sources = {s.id: s for s in project.sources}
         self.entities = {e.id: e for e in project.entities}
         self.names: dict[str, str] = {}
+        self.spellings = [name for e in project.entities for name in (e.id, *e.all_names)]
         for entity in project.entities:
             for name in entity.all_names:
                 self.names.setdefault(name.casefold(), entity.id)
@@ -102,6 +103,7 @@ class Resolver:
         for token, depth in walk_inline(doc.tokens):
             pos = Pos(doc.pos.path, doc.pos.line + (token.map[0] if token.map else 0))
             refs = self.inline_refs(token, pos)
+            cited = any(c.type == "citation" for c in token.children or [])
             refs_seen += refs
             text = inline_text(token)
             if depth["blockquote"]:
@@ -112,7 +114,7 @@ class Resolver:
                     self.check_block_quote(block_quote, quote_refs)
                     block_quote, quote_refs = [], []
                 self.check_quotes(text, refs, pos)
-            if (require_citations and not refs and not depth["note"] and not depth["heading"]
+            if (require_citations and not cited and not depth["note"] and not depth["heading"]
                     and not depth["blockquote"] and text.strip() and not text.rstrip().endswith(":")):
                 self.problems.warning(pos, "paragraph has no citation",
                                       "cite the source paragraph, e.g. [@source#p3], or put "
@@ -137,7 +139,7 @@ class Resolver:
                 if not self.entity_for(child.meta["target"]):
                     self.problems.error(pos, f"wiki link to unknown person or organisation "
                                         f"'{child.meta['target']}'",
-                                        did_you_mean(child.meta["target"], [*self.entities, *self.names])
+                                        did_you_mean(child.meta["target"], self.spellings)
                                         or "add them to content/people.yaml")
             elif child.type == "image":
                 src = child.attrGet("src") or ""

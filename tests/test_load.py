@@ -1,0 +1,91 @@
+"""Load: YAML and briefs into the model, every mistake reported with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.config import Paths
+from builder.load import load_project
+from builder.markup import create_markdown
+from builder.problems import Problems
+from tests.conftest import mini_files, write_project
+
+
+def load(root: Path) -> tuple[object, list[str]]:
+    problems = Problems()
+    project = load_project(Paths(root), create_markdown(), problems)
+    return project, [str(p) for p in problems.sorted()]
+
+
+def test_mini_project_loads_into_the_model(mini: Path) -> None:
+    project, problems = load(mini)
+    assert problems == []
+    assert [e.id for e in project.people] == ["novak", "lis"]
+    assert [e.id for e in project.organisations] == ["harbour-institute"]
+    assert project.sources[0].text.by_anchor()["p2"].text.startswith("“We did what we could,”")
+    brief = project.briefs[0]
+    assert (brief.slug, brief.people, brief.body.pos.line) == ("resignation", ("novak",), 7)
+
+
+def test_unknown_key_is_an_error_with_line_and_suggestion(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/people.yaml"] += "- id: kowal\n  name: Ewa Kowal\n  role: Mayor\n  profle: x\n  profile: y\n"
+    _, problems = load(write_project(tmp_path, files))
+    assert problems == ["content/people.yaml:14: error: unknown key 'profle' in person — did you mean 'profile'?"]
+
+
+def test_missing_required_field_and_wrong_type(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/people.yaml"] += "- id: kowal\n  name: Ewa Kowal\n  aliases: 5\n  profile: y\n"
+    _, problems = load(write_project(tmp_path, files))
+    assert "content/people.yaml:11: error: person is missing required 'role' — add 'role:' (one line on who they are)" in problems
+    assert any(p.startswith("content/people.yaml:13: error: 'aliases' must be a list of strings") for p in problems)
+
+
+def test_duplicate_ids_and_duplicate_keys(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/people.yaml"] += "- id: lis\n  name: Other\n  role: x\n  role: y\n  profile: z\n"
+    _, problems = load(write_project(tmp_path, files))
+    assert "content/people.yaml:14: error: duplicate key 'role' — each key may appear once in a mapping; remove or merge one" in problems
+    assert any(p.startswith("content/people.yaml:11: error: duplicate person id 'lis' (first at line 6)") for p in problems)
+
+
+def test_yaml_syntax_error_points_at_its_line(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/sources.yaml"] = "- id: a\n  seed: port.txt\n  title: [unclosed\n"
+    _, problems = load(write_project(tmp_path, files))
+    assert problems and problems[0].startswith("content/sources.yaml:4: error: YAML syntax:")
+
+
+def test_front_matter_errors_use_file_lines(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/briefs/open.md"] = "---\ntitle: x\nsummary: y\n\nNo closing line.\n"
+    files["content/briefs/typed.md"] = "---\ntitle: x\nsummary: y\norder: first\n---\nBody [@port-news#p1].\n"
+    files["content/briefs/empty.md"] = "---\ntitle: x\nsummary: y\n---\n\n"
+    _, problems = load(write_project(tmp_path, files))
+    assert "content/briefs/open.md:1: error: front matter is not closed — end the front matter with a line of three dashes: ---" in problems
+    assert "content/briefs/typed.md:4: error: 'order' must be a whole number, not 'first' — fix the value of 'order'" in problems
+    assert "content/briefs/empty.md:5: error: the brief has no text — write the body below the front matter" in problems
+
+
+def test_seed_missing_not_utf8_or_empty(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/sources.yaml"] += ("- id: gone\n  seed: gone.txt\n  title: T\n"
+                                      "- id: latin\n  seed: latin.txt\n  title: T\n"
+                                      "- id: blank\n  seed: blank.txt\n  title: T\n")
+    files["seeds/latin.txt"] = "Caf\xe9 line one.\n\nSecond\n".encode("latin-1")
+    files["seeds/blank.txt"] = "\n\n"
+    _, problems = load(write_project(tmp_path, files))
+    assert "content/sources.yaml:8: error: seed file 'seeds/gone.txt' not found — did you mean 'port.txt'?" in problems
+    assert "seeds/latin.txt:1: error: not UTF-8 (byte 0xe9 at offset 3) — re-save the file as UTF-8" in problems
+    assert "seeds/blank.txt:1: error: seed has no text paragraphs (empty?) — put the article's full text in the file" in problems
+
+
+def test_invalid_ids_and_slugs_are_refused(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/people.yaml"] += "- id: ../evil\n  name: E\n  role: r\n  profile: p\n"
+    files["content/briefs/Bad Name.md"] = "---\ntitle: x\nsummary: y\n---\nText [@port-news#p1].\n"
+    _, problems = load(write_project(tmp_path, files))
+    assert any(p.startswith("content/people.yaml:11: error: invalid 'id' '../evil'") for p in problems)
+    assert any(p.startswith("content/briefs/Bad Name.md:1: error: file name 'Bad Name.md' is not a valid slug")
+               for p in problems)

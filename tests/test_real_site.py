@@ -1,0 +1,107 @@
+"""End to end: the real briefing builds, and its pages are whole, linked both ways, and deterministic."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from tests.conftest import REPO, run_cli
+
+PEOPLE = [p["id"] for p in yaml.safe_load((REPO / "content/people.yaml").read_text(encoding="utf-8"))]
+SOURCES = [s["id"] for s in yaml.safe_load((REPO / "content/sources.yaml").read_text(encoding="utf-8"))]
+
+
+def pages(site: Path) -> dict[str, BeautifulSoup]:
+    return {p.relative_to(site).as_posix(): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+            for p in sorted(site.rglob("*.html"))}
+
+
+@pytest.fixture(scope="module")
+def soups(real_site: Path) -> dict[str, BeautifulSoup]:
+    return pages(real_site)
+
+
+def test_every_page_type_exists(real_site: Path) -> None:
+    expected = ["index.html", "briefs/index.html", "people/index.html", "sources/index.html"]
+    expected += [f"people/{p}/index.html" for p in PEOPLE] + [f"sources/{s}/index.html" for s in SOURCES]
+    expected += [f"briefs/{b.stem}/index.html" for b in (REPO / "content/briefs").glob("*.md")]
+    missing = [p for p in expected if not (real_site / p).is_file()]
+    assert not missing
+    assert len(PEOPLE) >= 9 and len(SOURCES) == 3
+
+
+def test_each_page_has_one_h1_lang_title_and_description(soups: dict[str, BeautifulSoup]) -> None:
+    for path, soup in soups.items():
+        if soup.find("meta", attrs={"http-equiv": "refresh"}):
+            continue  # alias redirects
+        assert len(soup.find_all("h1")) == 1, path
+        assert soup.html.get("lang"), path
+        assert soup.title and soup.title.string.strip(), path
+        description = soup.find("meta", attrs={"name": "description"})
+        assert description and description["content"].strip(), path
+
+
+def test_every_internal_link_and_anchor_resolves(real_site: Path, soups: dict[str, BeautifulSoup]) -> None:
+    broken = []
+    for path, soup in soups.items():
+        for tag in soup.find_all(href=True) + soup.find_all(src=True):
+            url = tag.get("href") or tag.get("src")
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc:
+                continue
+            target = path if not parts.path else posixpath.normpath(
+                posixpath.join(posixpath.dirname(path), parts.path))
+            if parts.path.endswith("/"):
+                target += "/index.html"
+            if not (real_site / target).is_file():
+                broken.append(f"{path} → {url}")
+            elif parts.fragment and target in soups and not soups[target].find(id=parts.fragment):
+                broken.append(f"{path} → {url} (anchor)")
+    assert broken == []
+
+
+def test_person_pages_link_to_each_source_naming_them_and_back(soups: dict[str, BeautifulSoup]) -> None:
+    for source in SOURCES:
+        source_page = soups[f"sources/{source}/index.html"]
+        named = {a["href"].split("/")[-2] for a in source_page.select("#named ~ ul a, section a.entity")
+                 if "/people/" in a["href"]}
+        assert named, source
+        for person in named:
+            person_page = soups[f"people/{person}/index.html"]
+            links = [a["href"] for a in person_page.find_all("a", href=True)]
+            assert any(f"sources/{source}/index.html#p" in h or f"sources/{source}/index.html#fig" in h
+                       for h in links), (person, source)
+
+
+def test_kalesnikava_is_found_under_both_spellings(soups: dict[str, BeautifulSoup]) -> None:
+    page = soups["people/kalesnikava/index.html"]
+    marks = {m.get_text() for m in page.find_all("mark")}
+    assert {"Maria Kalesnikava", "Maria Kolesnikova"} <= marks
+
+
+def test_source_page_shows_full_text_with_numbered_anchors(soups: dict[str, BeautifulSoup]) -> None:
+    page = soups["sources/cbs-thaw/index.html"]
+    assert [p["id"] for p in page.select(".source-text p[id]")] == [f"p{i}" for i in range(1, 10)]
+    assert [f["id"] for f in page.select(".source-text figure")] == ["fig1", "fig2", "fig3"]
+    assert "Similar articles" not in page.get_text()
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, real_site: Path) -> None:
+    again = tmp_path / "again"
+    assert run_cli("build", "--out", str(again)).returncode == 0
+
+    def digest(root: Path) -> dict[str, str]:
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+    assert digest(again) == digest(real_site)
+
+
+def test_real_content_is_clean_under_strict() -> None:
+    result = run_cli("check", "--strict")
+    assert result.returncode == 0, result.stderr
