@@ -29,6 +29,7 @@ _CITATION = re.compile(r"\[(@[^\[\]\n]*)\]")
 _REF = re.compile(r"@([^\s#;]+)(?:#([^\s;]+))?")
 _WIKILINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
 QUOTE = re.compile(r"“([^“”]+)”|\"([^\"]+)\"")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
 _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.IGNORECASE)
 
 # Attributes an author may set through {…} syntax, beside those markdown-it itself produces.
@@ -265,7 +266,8 @@ def inline_text(token: Token) -> str:
             out.append("“")
         elif child.type == "q_close":
             out.append("”")
-    return "".join(out)
+    # A citation left out leaves a space before the punctuation that followed it.
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", "".join(out))
 
 
 def walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, dict[str, int]]]:
