@@ -25,6 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="write each seed as the cleaned, numbered Markdown "
                                  "the site shows, for editors to read (default: build/ingest/)")
     ingest.add_argument("--out", type=Path, help="output folder (default: PROJECT/build/ingest)")
+    new = commands.add_parser("new", help="scaffold content: `new brief SLUG` drafts content/briefs/SLUG.md "
+                              "from the outline content/outlines/SLUG.yaml (never overwrites a brief)")
+    new.add_argument("kind", choices=["brief"], help="what to create")
+    new.add_argument("slug", help="the brief's slug (its file name without .md)")
     return parser
 
 
@@ -49,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             result = build(root, None, strict=args.strict)
             report(result.problems)
             print(f"checked {result.pages} pages: no errors, {len(result.problems.warnings)} warning(s)")
+        elif args.command == "new":
+            from builder.scaffold import new_brief
+            target = new_brief(root, args.slug)
+            print(f"wrote {target.relative_to(root)}: a draft; it is yours now, the build never overwrites it")
         elif args.command == "ingest":
             from builder.ingest_command import ingest_all
             written = ingest_all(root, args.out or root / "build" / "ingest")
