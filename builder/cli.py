@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
                               "from the outline content/outlines/SLUG.yaml (never overwrites a brief)")
     new.add_argument("kind", choices=["brief"], help="what to create")
     new.add_argument("slug", help="the brief's slug (its file name without .md)")
+    serve = commands.add_parser("serve", help="build into site/, serve it on 127.0.0.1 and rebuild and "
+                                "reload the open page on every save (Ctrl-C stops)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free)")
+    serve.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: 127.0.0.1)")
     return parser
 
 
@@ -57,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             from builder.scaffold import new_brief
             target = new_brief(root, args.slug)
             print(f"wrote {target.relative_to(root)}: a draft; it is yours now, the build never overwrites it")
+        elif args.command == "serve":
+            from builder.serve import serve
+            return serve(root, args.host, args.port)
         elif args.command == "ingest":
             from builder.ingest_command import ingest_all
             written = ingest_all(root, args.out or root / "build" / "ingest")
