@@ -3,40 +3,44 @@
 from __future__ import annotations
 
 import posixpath
-from html.parser import HTMLParser
+import re
+from dataclasses import dataclass, field
+from html import unescape
 from urllib.parse import unquote, urlsplit
 
 from builder.problems import Pos, Problems
 
 
-class _LinkParser(HTMLParser):
-    """Collects ids and the URLs a page points at (href, src)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name in ("id", "name") and (name == "id" or tag == "a"):
-                self.ids.add(value)
-            elif name in ("href", "src") or (name == "cite" and tag in ("q", "blockquote")):
-                self.links.append(value)
+# The engine writes every attribute value in double quotes and escapes '"' in text, so a pattern finds
+# attributes exactly, several times faster than a full HTML parser over thousands of pages.
+_ATTR = re.compile(r'<(\w+)\b([^<>]*)>')
+_VALUE = re.compile(r'\s(id|href|src|cite)="([^"]*)"')
 
 
-def parse_page(html: str) -> _LinkParser:
-    parser = _LinkParser()
-    parser.feed(html)
-    parser.close()
-    return parser
+@dataclass
+class PageLinks:
+    """The ids a page defines and the URLs it points at (href, src, and a quotation's cite)."""
+
+    ids: set[str] = field(default_factory=set)
+    links: list[str] = field(default_factory=list)
+
+
+def parse_page(html: str) -> PageLinks:
+    page = PageLinks()
+    for tag in _ATTR.finditer(html):
+        if "=" not in tag.group(2):
+            continue
+        for name, value in _VALUE.findall(tag.group(2)):
+            value = unescape(value) if "&" in value else value
+            if name == "id":
+                page.ids.add(value)
+            elif name != "cite" or tag.group(1) in ("q", "blockquote"):
+                page.links.append(value)
+    return page
 
 
 def is_external(url: str) -> bool:
-    parts = urlsplit(url)
-    return bool(parts.scheme or parts.netloc)
+    return "//" in url or ":" in url.split("/", 1)[0]
 
 
 def check_links(pages: dict[str, str], files: set[str], problems: Problems) -> None:

@@ -6,6 +6,7 @@ rendering needs the page's place in the site, which the `env` passed to `render_
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -25,7 +26,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-_CITATION = re.compile(r"\[(@[^\[\]\n]*)\]")
+_CITATION = re.compile(r"\[(@[^\[\]]*)\]")  # may wrap across lines
 _REF = re.compile(r"@([^\s#;]+)(?:#([^\s;]+))?")
 _WIKILINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
 QUOTE = re.compile(r"“([^“”]+)”|\"([^\"]+)\"")
@@ -114,22 +115,30 @@ def _mark_quotations(state: StateCore) -> None:
         elif token.type == "blockquote_close":
             depth -= 1
         elif token.type == "inline" and depth == 0 and token.children:
-            cites = next((c.meta["refs"] for c in token.children
-                          if c.type == "citation" and c.meta.get("refs")), None)
-            token.children = _split_quotes(token.children, cites)
+            if not any(c.type == "text" and ('"' in c.content or "“" in c.content) for c in token.children):
+                continue  # most paragraphs quote nobody: skip the character walk
+            cites = [r for c in token.children if c.type == "citation" for r in c.meta.get("refs") or []]
+            token.children = _split_quotes(token.children, cites or None)
 
 
 def _split_quotes(children: list[Token], cites: list[Ref] | None) -> list[Token]:
     """Pair quote marks over the whole paragraph (a quotation may span lines and emphasis)."""
-    flat, owner = [], []  # the paragraph's characters, and (child index, offset) of each
-    for index, child in enumerate(children):
+    pieces, starts = [], []  # the paragraph's text, and where each child starts in it
+    total = 0
+    for child in children:
         text = child.content if child.type == "text" else "\n" if child.type.endswith("break") else "\0"
-        for offset, char in enumerate(text):
-            flat.append(char)
-            owner.append((index, offset if child.type == "text" else -1))
+        starts.append(total)
+        pieces.append(text)
+        total += len(text)
+
+    def owner(at: int) -> tuple[int, int]:
+        index = bisect.bisect_right(starts, at) - 1
+        return index, at - starts[index] if children[index].type == "text" else -1
+
     cuts: dict[int, list[tuple[int, str]]] = {}  # child index → [(offset, "open"|"close")]
-    for match in QUOTE.finditer("".join(flat)):
-        (first, a), (last, b) = owner[match.start()], owner[match.end() - 1]
+    flat = "".join(pieces)
+    for match in QUOTE.finditer(flat):
+        (first, a), (last, b) = owner(match.start()), owner(match.end() - 1)
         if a < 0 or b < 0 or sum(c.nesting for c in children[first + 1:last]) != 0:
             continue  # a quote mark outside plain text, or crossing a tag: leave it as text
         cuts.setdefault(first, []).append((a, "open"))
@@ -145,7 +154,9 @@ def _split_quotes(children: list[Token], cites: list[Ref] | None) -> list[Token]
         for offset, kind in sorted(cuts[index]):
             if offset > pos:
                 out.append(_text(child.content[pos:offset]))
-            out.append(Token("q_open", "q", 1, meta={"cites": cites}) if kind == "open"
+            quote = QUOTE.match(flat, starts[index] + offset) if kind == "open" else None
+            words = (quote.group(1) or quote.group(2)) if quote else ""
+            out.append(Token("q_open", "q", 1, meta={"cites": cites, "quote": words}) if kind == "open"
                        else Token("q_close", "q", -1))
             pos = offset + 1
         if pos < len(child.content):
@@ -210,6 +221,10 @@ class Links:
     def entity(self, target: str) -> str | None:  # href
         raise NotImplementedError
 
+    def quotation(self, refs: list[Ref], quote: str) -> tuple[str, str, str] | None:
+        """The citation among `refs` whose paragraph holds `quote` (else the first)."""
+        return self.citation(refs[0]) if refs else None
+
 
 def _render_citation(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
     links: Links = env["links"]
@@ -232,8 +247,8 @@ def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, _options: Any
 
 
 def _render_q_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
-    cites = tokens[idx].meta.get("cites")
-    found = env["links"].citation(cites[0]) if cites else None
+    meta = tokens[idx].meta
+    found = env["links"].quotation(meta.get("cites") or [], meta.get("quote", ""))
     return f'<q cite="{escapeHtml(found[0])}">' if found else "<q>"
 
 

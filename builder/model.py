@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from builder.problems import Pos
@@ -31,8 +32,12 @@ class SourceText:
     def headline(self) -> str:
         return next((b.text for b in self.blocks if b.kind == "headline"), "")
 
-    def by_anchor(self) -> dict[str, Block]:
+    @cached_property
+    def _anchors(self) -> dict[str, Block]:
         return {b.anchor: b for b in self.blocks if b.anchor}
+
+    def by_anchor(self) -> dict[str, Block]:
+        return self._anchors
 
 
 @dataclass

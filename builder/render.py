@@ -16,6 +16,7 @@ from builder.config import Paths
 from builder.markup import Links, Ref, render_markdown
 from builder.model import Markdown, Project, Source
 from builder.resolve import Graph, Mention
+from builder.textutil import fold
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,15 @@ class SiteLinks(Links):
             return href, source.short, source.title
         label = f"{source.short} {anchor_label(ref.anchor)}"
         return f"{href}#{ref.anchor}", label, f"{source.title}, {anchor_label(ref.anchor)}"
+
+    def quotation(self, refs: list[Ref], quote: str) -> tuple[str, str, str] | None:
+        wanted = fold(quote)
+        for ref in refs:
+            source = self.sources.get(ref.source)
+            block = source.text.by_anchor().get(ref.anchor) if source else None
+            if block is not None and wanted in fold(block.text):
+                return self.citation(ref)
+        return super().quotation(refs, quote)
 
     def entity(self, target: str) -> str | None:
         entity = self.entities.get(target) or self.names.get(target.casefold())
