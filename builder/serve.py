@@ -35,7 +35,8 @@ WATCHED = ("content", "seeds", "templates", "assets")
 KEEPALIVE_SECONDS = 15.0  # a comment line this often finds closed tabs, so their threads end
 STEP_MS = 50  # a burst of saves closer together than this becomes one rebuild
 DEBOUNCE_MS = 500  # and a longer burst (a git checkout) waits at most this long
-WATCH_TIMEOUT_MS = 250  # how soon the watcher reports that it is ready
+WATCH_TIMEOUT_MS = 100  # how soon the watcher reports that it is ready
+POLL_SECONDS = 0.1  # how soon the HTTP loop notices a stop
 
 LIVE_JS = """\
 // Live reload for `python -m builder serve`: served and injected by the dev server only, never part of the site.
@@ -302,7 +303,8 @@ class LiveServer:
     def start(self) -> None:
         """Build once, then serve and watch in the background; returns once the watcher is listening."""
         self.live.rebuild()
-        for target, name in ((self.httpd.serve_forever, "http"), (self._watch, "watch")):
+        serve_http = functools.partial(self.httpd.serve_forever, poll_interval=POLL_SECONDS)
+        for target, name in ((serve_http, "http"), (self._watch, "watch")):
             thread = threading.Thread(target=target, name=f"briefing-serve-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
