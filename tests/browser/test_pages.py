@@ -390,3 +390,4 @@ def test_search_for_an_alias_finds_the_person_page(site: Any, page: Any) -> None
         "(is Pagefind's baseUrl set for the sub-path?)"
     )
     assert page.request.get(href).status == 200, f"the search result {href} does not load"
+    assert not errors, report("errors while searching", errors)
