@@ -1,6 +1,7 @@
 """The built site, served over HTTP under a sub-path as GitHub Pages serves a project site, is
 closed and whole: every internal href/src and #fragment resolves, nothing points outside the
-sub-path, and nothing but a plain <a href> points at another host.
+sub-path, and nothing but a plain <a href> points at another host. A URL under the site's own
+production base_url (content/site.yaml) counts as internal and is checked against the local copy.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ class Fetched:
 
 
 class Crawler:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, localize: Any = lambda url: url) -> None:
         self.base = base_url
+        self.localize = localize  # production base_url → the local copy (canonical links and such)
         parts = urlsplit(base_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.cache: dict[str, Fetched] = {}
@@ -129,7 +131,7 @@ class Crawler:
             if attr != "href":
                 self.problems.append(f"{where}: empty {attr}")
             return None
-        url = urljoin(base, raw)
+        url = self.localize(urljoin(base, raw))
         parts = urlsplit(url)
         if parts.scheme in ("mailto", "tel") and tag == "a":
             return None
@@ -166,7 +168,7 @@ class Crawler:
 
 
 def test_every_internal_reference_resolves_under_the_subpath(served_site: Any) -> None:
-    crawler = Crawler(served_site.base_url)
+    crawler = Crawler(served_site.base_url, served_site.localize)
     pages = [served_site.url_for(p) for p in served_site.html_files()]
     assert pages, f"the build in {served_site.root} has no .html file"
     crawled = crawler.crawl([served_site.base_url, *pages])

@@ -6,6 +6,9 @@ test_site_links_served.py). It is loaded by file path under one module name (see
 those files) so that every test module gets the same object and the site is built and served once
 per pytest session, whichever module asks first.
 
+The sub-path is the path of ``base_url`` in content/site.yaml when it has one (so the site is served
+exactly where it will live), else /briefing-site/.
+
 Set BRIEFING_TEST_SITE=/path/to/built/site to test an existing build instead of building (local
 iteration only; CI always builds).
 """
@@ -22,6 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUBPATH = "/briefing-site/"
@@ -34,11 +38,19 @@ class Site:
 
     root: Path  # the build output folder
     base_url: str  # e.g. http://127.0.0.1:41234/briefing-site/
+    subpath: str = SUBPATH  # the path the site lives under, with both slashes
+    production_url: str | None = None  # content/site.yaml's base_url, if any
     requests: list[str] = field(default_factory=list)  # every path the server was asked for
 
     @property
     def origin(self) -> str:
-        return self.base_url[: -len(SUBPATH)]
+        return self.base_url[: -len(self.subpath)]
+
+    def localize(self, url: str) -> str:
+        """A URL under the production base_url, rewritten to the local copy; others unchanged."""
+        if self.production_url and url.startswith(self.production_url):
+            return self.base_url + url[len(self.production_url) :]
+        return url
 
     def html_files(self) -> list[Path]:
         """Every .html file of the build, relative to root, sorted."""
@@ -90,7 +102,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def _outside(self) -> bool:
         path = self.path.split("?", 1)[0].split("#", 1)[0]
-        return not (path + "/").startswith(SUBPATH)
+        return not (path + "/").startswith(self.site.subpath)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.site.requests.append(self.path)
@@ -108,14 +120,29 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         # Strip the sub-path; redirects for folders still use self.path, so they keep it.
-        if path.startswith(SUBPATH):
-            path = "/" + path[len(SUBPATH) :]
-        elif path + "/" == SUBPATH:
+        sub = self.site.subpath
+        if path.startswith(sub):
+            path = "/" + path[len(sub) :]
+        elif path + "/" == sub:
             path = "/"
         return super().translate_path(path)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # quiet: the requests list is the log
+
+
+def production_base_url() -> str | None:
+    """base_url from content/site.yaml, ending in a slash, or None."""
+    import yaml  # a dependency of the project itself
+
+    config = REPO_ROOT / "content" / "site.yaml"
+    if not config.exists():
+        return None
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    base = data.get("base_url") if isinstance(data, dict) else None
+    if not base:
+        return None
+    return str(base) if str(base).endswith("/") else f"{base}/"
 
 
 def build_site(out: Path) -> None:
@@ -170,14 +197,18 @@ def _start() -> None:
         _Shared.tmp = Path(tempfile.mkdtemp(prefix="briefing-test-site-"))
         root = _Shared.tmp / "site"
         build_site(root)
-    site = Site(root=root, base_url="")
+    production = production_base_url()
+    subpath = urlsplit(production).path if production else SUBPATH
+    if not subpath.startswith("/") or subpath == "/":
+        subpath = SUBPATH
+    site = Site(root=root, base_url="", subpath=subpath, production_url=production)
     handler = type("Handler", (_Handler,), {"site": site})
     server = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(root))
     )
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="site-server", daemon=True).start()
-    site.base_url = f"http://127.0.0.1:{server.server_address[1]}{SUBPATH}"
+    site.base_url = f"http://127.0.0.1:{server.server_address[1]}{subpath}"
     _Shared.server, _Shared.site = server, site
 
 
