@@ -1,0 +1,216 @@
+"""Publishing: the files beside the pages (feed, sitemap, robots.txt, data exports) and the last steps
+over the finished staging folder (search index, the whole site as one zip).
+
+Nothing here invents a date or an address. The Atom feed needs a date for every brief, from the
+brief's `updated`/`date` or the site's `updated`; without one, no feed is written and a warning says
+what to add. The sitemap and every absolute address need `base_url`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+from builder import meta, search, visuals
+from builder.markup import create_markdown, render_markdown
+from builder.model import Document, Project
+from builder.problems import Pos, Problems
+from builder.render import Page, SiteLinks
+from builder.resolve import Graph
+
+ZIP_NAME = "briefing.zip"
+ZIP_FOLDER = "briefing/"  # one folder inside the zip, so unpacking does not spill files
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: fixed, so two builds match
+# Files written after the link check (by finish()); pages may link to them.
+LATE_FILES = frozenset({ZIP_NAME, *search.PAGEFIND_UI})
+EXPORTS = ("people", "organisations", "sources", "claims")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+# -- dates for the feed ---------------------------------------------------------------------------
+def atom_date(value: str | None) -> str | None:
+    """A content date as RFC 3339 (a bare day is midnight UTC), or None when absent or not a date."""
+    if not value:
+        return None
+    if _DATE.match(value):
+        return value + "T00:00:00Z"
+    return value if _DATETIME.match(value) else None
+
+
+def entry_dates(project: Project, problems: Problems) -> dict[str, str] | None:
+    """Each brief's `updated` for the feed, or None (with one warning) when any brief has no date."""
+    fallback = atom_date(getattr(project.site, "updated", None))
+    dates: dict[str, str] = {}
+    undated: list[Document] = []
+    for brief in project.briefs:
+        for raw in (brief.updated, brief.date):
+            if raw and atom_date(raw) is None:
+                problems.warning(brief.pos, f"date {raw!r} is not a date the feed can use",
+                                 "write it as YYYY-MM-DD")
+        found = atom_date(brief.updated) or atom_date(brief.date) or fallback
+        if found:
+            dates[brief.slug] = found
+        else:
+            undated.append(brief)
+    if undated:
+        problems.warning(project.site.pos, f"no Atom feed: {len(undated)} brief(s) have no date, "
+                         f"e.g. {undated[0].pos.path}", "add 'updated: YYYY-MM-DD' (the day the briefing "
+                         "last changed) to content/site.yaml, or 'date:' to each brief; dates are never invented")
+        return None
+    return dates
+
+
+# -- feed -----------------------------------------------------------------------------------------
+def _entry_id(project: Project, brief: Document) -> str:
+    url = meta.absolute(project.site, f"briefs/{brief.slug}/index.html")
+    # Without an address the id is a name-based UUID: stable across builds, never a made-up URL.
+    return url or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{project.site.title}:{brief.slug}").urn
+
+
+def _feed_entry(project: Project, brief: Document, updated: str, body: str) -> str:
+    site = project.site
+    link = meta.absolute(site, f"briefs/{brief.slug}/index.html") or f"briefs/{brief.slug}/index.html"
+    published = atom_date(brief.date)
+    return "\n".join([
+        "  <entry>",
+        f"    <title>{escape(brief.title)}</title>",
+        f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(link)}/>",
+        f"    <id>{escape(_entry_id(project, brief))}</id>",
+        f"    <updated>{updated}</updated>",
+        *([f"    <published>{published}</published>"] if published else []),
+        f"    <summary>{escape(brief.summary)}</summary>",
+        f"    <content type=\"html\">{escape(body)}</content>",
+        "  </entry>"])
+
+
+def feed_xml(project: Project, dates: dict[str, str]) -> str:
+    """An Atom 1.0 feed of the briefs; relative links resolve from the feed, which sits at the root."""
+    site = project.site
+    base = meta.base_url(site)
+    md = create_markdown()
+    links = SiteLinks(project, base or "")
+    entries = [_feed_entry(project, b, dates[b.slug], render_markdown(md, b.body.tokens, links))
+               for b in project.briefs]
+    feed_id = base or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{site.title}").urn
+    head = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.language)}>',
+        f"  <title>{escape(site.title)}</title>",
+        f"  <subtitle>{escape(site.description)}</subtitle>",
+        f"  <id>{escape(feed_id)}</id>",
+        f"  <updated>{max(dates.values(), default='')}</updated>",
+        f"  <author><name>{escape(site.author or site.title)}</name></author>",
+        f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr((base or '') + 'feed.xml')}/>",
+        f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(base or 'index.html')}/>",
+        "  <generator>briefing</generator>",
+    ]
+    return "\n".join([*head, *entries, "</feed>"]) + "\n"
+
+
+# -- sitemap, robots ------------------------------------------------------------------------------
+def listed(pages: Iterable[Page]) -> list[Page]:
+    """Pages that are content in their own right (not redirects, not the not-found page)."""
+    return sorted((p for p in pages if p.template not in meta.UNLISTED_TEMPLATES), key=lambda p: p.path)
+
+
+def sitemap_xml(project: Project, pages: Iterable[Page]) -> str:
+    urls = [f"  <url><loc>{escape(meta.absolute(project.site, p.path) or '')}</loc></url>" for p in listed(pages)]
+    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>',
+                      '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">', *urls, "</urlset>"]) + "\n"
+
+
+def robots_txt(project: Project) -> str:
+    base = meta.base_url(project.site)
+    lines = ["# Every page of this briefing may be read and indexed.", "User-agent: *", "Allow: /"]
+    return "\n".join(lines + ([f"Sitemap: {base}sitemap.xml"] if base else [])) + "\n"
+
+
+# -- exports --------------------------------------------------------------------------------------
+def _entity_record(e: Any) -> dict[str, Any]:
+    return {"id": e.id, "name": e.name, "aliases": list(e.aliases), "native_names": dict(e.native_names),
+            "role" if e.kind == "person" else "kind": e.role, "country": e.country,
+            **({"status": e.status} if e.kind == "person" else {}),
+            "about": e.about.text, "page": f"{e.section}/{e.id}/index.html"}
+
+
+def _source_record(s: Any) -> dict[str, Any]:
+    blocks = [{"kind": b.kind, "text": b.text, "anchor": b.anchor or None, **({"alt": b.alt} if b.alt else {})}
+              for b in s.text.blocks]
+    return {"id": s.id, "title": s.title, "title_is_editorial": s.title_is_editorial, "short": s.short,
+            "outlet": s.outlet, "kind": s.kind, "url": s.url, "published": s.published,
+            "notes": s.notes.text if s.notes else None, "page": f"sources/{s.id}/index.html",
+            "paragraphs": blocks}
+
+
+def _claim_record(c: Any) -> dict[str, Any]:
+    return {"id": c.id, "topic": c.topic, "claim": c.claim, "disputed": c.disputed,
+            "note": c.note.text if c.note else None,
+            "stances": [{"source": s.source, "stance": s.stance, "at": s.at or None, "excerpt": s.excerpt or None}
+                        for s in c.stances]}
+
+
+def exports(project: Project) -> dict[str, bytes]:
+    """data/*.json: the model as data, with sorted keys and fixed formatting so builds repeat."""
+    records = {"people": [_entity_record(e) for e in project.people],
+               "organisations": [_entity_record(e) for e in project.organisations],
+               "sources": [_source_record(s) for s in project.sources],
+               "claims": [_claim_record(c) for c in project.claims]}
+    return {f"data/{name}.json": (json.dumps({name: records[name]}, ensure_ascii=False, indent=2,
+                                             sort_keys=True) + "\n").encode("utf-8") for name in EXPORTS}
+
+
+def site_files(project: Project, pages: list[Page], problems: Problems) -> dict[str, bytes]:
+    """Every non-page file this module adds, in memory, before the link check."""
+    files = exports(project)
+    files["robots.txt"] = robots_txt(project).encode()
+    if meta.base_url(project.site):
+        files["sitemap.xml"] = sitemap_xml(project, pages).encode()
+    dates = entry_dates(project, problems) if project.briefs else None
+    if dates is not None:
+        files["feed.xml"] = feed_xml(project, dates).encode("utf-8")
+    return files
+
+
+# -- templates ------------------------------------------------------------------------------------
+def template_globals(project: Project, graph: Graph, has_feed: bool) -> dict[str, Callable[..., Any]]:
+    """What the templates may call: head metadata, the A–Z of spellings, the pictures."""
+    def spellings(section: str) -> list[search.Spelling]:
+        return search.spellings(e for e in project.entities if e.section == section)
+
+    charts = visuals.Charts(project, graph)
+    return {"head_meta": meta.HeadMeta(project.site, has_feed), "spellings": spellings,
+            "base_url": meta.base_url(project.site), "has_feed": has_feed,
+            "chart_key_numbers": charts.key_numbers, "chart_timeline": charts.timeline,
+            "chart_network": charts.network, "chart_coverage": charts.coverage}
+
+
+# -- the last steps, in the staging folder before the swap ----------------------------------------
+def write_zip(site: Path) -> None:
+    """The whole site as one zip: sorted entries, fixed times and modes, so two builds match."""
+    target = site / ZIP_NAME
+    paths = sorted((p for p in site.rglob("*") if p.is_file() and p != target),
+                   key=lambda p: p.relative_to(site).as_posix())
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in paths:
+            info = zipfile.ZipInfo(ZIP_FOLDER + path.relative_to(site).as_posix(), date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, whatever machine builds
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+
+
+def finish(site: Path) -> None:
+    """Over the finished pages, before the swap: the search index, then the zip of everything."""
+    search.index_site(site)
+    write_zip(site)
+    for path in site.rglob("*"):
+        if path.is_file():
+            os.utime(path, (0, 0))  # as write_site does for the pages: fixed times, repeatable trees
+
