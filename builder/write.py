@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 def copy_assets(asset_dirs: Iterable[Path]) -> dict[str, bytes]:
@@ -32,8 +32,12 @@ def safe_target(root: Path, rel: str) -> Path:
     return target
 
 
-def write_site(out: Path, files: dict[str, bytes]) -> None:
-    """Write `files` to a fresh folder next to `out`, then swap it in place of `out`."""
+def write_site(out: Path, files: dict[str, bytes], finish: Callable[[Path], None] | None = None) -> None:
+    """Write `files` to a fresh folder next to `out`, then swap it in place of `out`.
+
+    `finish` runs on the complete staging folder before the swap (the search index, the zip), so a
+    failure there also leaves the last good site in place.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -43,6 +47,8 @@ def write_site(out: Path, files: dict[str, bytes]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             os.utime(target, (0, 0))  # fixed times: two builds give identical trees and zips
+        if finish is not None:
+            finish(staging)
         os.chmod(staging, 0o755)
         swap_in(staging, out)
     except BaseException:
