@@ -106,8 +106,15 @@ class Loader:
         path = self.paths.content / "site.yaml"
         rel = self.paths.rel(path)
         text = self.read_text(path)
-        data = parse_yaml(text, rel, self.problems) if text is not None else None
-        values = schema.validate(data, schema.SITE, rel, "site settings", self.problems, 1) if text else None
+        if text is None:
+            return None
+        errors = len(self.problems.errors)
+        data = parse_yaml(text, rel, self.problems)
+        if len(self.problems.errors) > errors:
+            return None  # the YAML error says it all; "not a mapping" on top would only confuse
+        # An empty file is an empty mapping, so each missing setting is named (not a silent failure).
+        values = schema.validate({} if data is None else data, schema.SITE, rel, "site settings",
+                                 self.problems, 1)
         if values is None:
             return None
         return SiteConfig(values["title"], values["description"], values["language"], values["base_url"],
@@ -232,11 +239,16 @@ class Loader:
                 numbers.append(KeyNumber(str(v["value"]), v["label"], v["cite"], Pos(rel, v["_line"])))
         return Home(bullets, tuple(numbers))
 
-    def documents(self, folder: str, fields: dict[str, schema.Field], what: str) -> list[Document]:
+    def documents(self, folder: str, fields: dict[str, schema.Field], what: str,
+                  reserved: frozenset[str] = frozenset()) -> list[Document]:
         """Markdown files with front matter, one per slug (the file name)."""
         directory = self.paths.content / folder
         out = []
         for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+            if path.stem in reserved:  # its page would silently replace a section of the site
+                self.problems.error(Pos(self.paths.rel(path), 1), f"file name {path.name!r} is taken by a "
+                                    "section of the site", "rename the file (its name is the page's address)")
+                continue
             doc = self.document(path, fields, what)
             if doc:
                 out.append(doc)
@@ -274,7 +286,7 @@ class Loader:
         return Document(slug, values["title"], values["summary"], self.markdown(body, Pos(rel, body_line)),
                         Pos(rel, 1), values.get("order") or 0, values.get("date"), values.get("updated"),
                         tuple(values.get("people") or ()), tuple(values.get("organisations") or ()),
-                        tuple(values.get("sources") or ()))
+                        tuple(values.get("sources") or ()), dict(values["_lines"]))
 
 
 def load_project(paths: Paths, md: MarkdownIt, problems: Problems) -> Project | None:
@@ -286,7 +298,7 @@ def load_project(paths: Paths, md: MarkdownIt, problems: Problems) -> Project | 
         sources=tuple(loader.sources()),
         entities=tuple(loader.entities()),
         briefs=tuple(sorted(loader.documents("briefs", schema.BRIEF, "brief"), key=lambda d: (d.order, d.slug))),
-        pages=tuple(loader.documents("pages", schema.PAGE, "page")),
+        pages=tuple(loader.documents("pages", schema.PAGE, "page", schema.SECTIONS)),
         claims=tuple(loader.claims()),
         events=tuple(loader.events()),
         terms=tuple(loader.terms()),

@@ -183,6 +183,7 @@ class Document:
     people: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # front matter key → file line
 
 
 @dataclass(frozen=True)

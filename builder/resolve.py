@@ -19,6 +19,9 @@ from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
 
 
+_FILES = {"person": "people.yaml", "organisation": "organisations.yaml", "source": "sources.yaml"}
+
+
 @dataclass(frozen=True)
 class Mention:
     """One place an entity is named: a source paragraph or a brief, with the sentence around it."""
@@ -92,7 +95,7 @@ class Resolver:
         for ident in ids:
             if ident not in known:
                 self.problems.error(pos, f"unknown {what} '{ident}'", did_you_mean(ident, known)
-                                    or f"add it to content/{'sources' if what == 'source' else 'people'}.yaml")
+                                    or f"add it to content/{_FILES[what]}")
 
     # -- Markdown ---------------------------------------------------------------------------------
     def markdown(self, doc: Markdown, brief: str | None = None, require_citations: bool = False) -> list[Ref]:
@@ -223,9 +226,12 @@ class Resolver:
     def check_front_matter(self, brief: Document) -> None:
         people = {e.id: e for e in self.project.people}
         orgs = {e.id: e for e in self.project.organisations}
-        self.check_ids(brief.people, people, "person", brief.pos)
-        self.check_ids(brief.organisations, orgs, "organisation", brief.pos)
-        self.check_ids(brief.sources, self.sources, "source", brief.pos)
+        # Point at the front matter line that lists the id, not at the top of the file.
+        def at(key: str) -> Pos:
+            return Pos(brief.pos.path, brief.key_lines.get(key, brief.pos.line))
+        self.check_ids(brief.people, people, "person", at("people"))
+        self.check_ids(brief.organisations, orgs, "organisation", at("organisations"))
+        self.check_ids(brief.sources, self.sources, "source", at("sources"))
 
     def editorial_fields(self) -> None:
         """Profiles, notes, timeline and glossary: same citation and quotation rules as briefs."""

@@ -14,21 +14,27 @@ from builder.problems import Pos, Problems, did_you_mean
 from builder.yamlio import YDict, line_of
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Pages link to these as they are: any other scheme (javascript:, data:) would be live code on a page.
+WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'maria-kalesnikava'"
+# Top-level folders of the built site: a standalone page (content/pages/<slug>.md) may not take one.
+SECTIONS = frozenset({"briefs", "people", "organisations", "sources", "claims", "timeline", "glossary",
+                      "assets", "pagefind", "search"})
 
 
 @dataclass(frozen=True)
 class Field:
     """One key of a record: its type, whether it is required, and what it is for."""
 
-    kind: str  # str | text | int | bool | id | ids | strs | lang_map | map | records
+    kind: str  # str | text | url | int | bool | id | ids | strs | lang_map | map | records
     doc: str
     required: bool = False
     choices: tuple[str, ...] = ()
 
 
 _TYPE_NAMES = {
-    "str": "a string", "text": "a string", "id": "an id", "int": "a whole number", "bool": "true or false",
+    "str": "a string", "text": "a string", "url": "a web address (http:// or https://)", "id": "an id",
+    "int": "a whole number", "bool": "true or false",
     "ids": "a list of ids", "strs": "a list of strings", "lang_map": "a mapping of language code to name",
     "records": "a list of mappings", "map": "a mapping",
 }
@@ -45,6 +51,8 @@ def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problem
     bad = False
     if spec.kind in ("str", "text"):
         bad = not isinstance(value, str) or not value.strip()
+    elif spec.kind == "url":
+        bad = not isinstance(value, str) or not WEB_ADDRESS.match(value)
     elif spec.kind == "int":
         bad = isinstance(value, bool) or not isinstance(value, int)
     elif spec.kind == "bool":
@@ -117,7 +125,7 @@ SITE = {
     "title": Field("str", "the site's name, shown on every page", required=True),
     "description": Field("str", "one sentence used as the home page's description", required=True),
     "language": Field("str", "the language of the content, a BCP 47 code such as 'en'", required=True),
-    "base_url": Field("str", "the published address, e.g. https://user.github.io/repo/ (for canonical URLs and the feed)"),
+    "base_url": Field("url", "the published address, e.g. https://user.github.io/repo/ (for canonical URLs and the feed)"),
     "author": Field("str", "who publishes the briefing, shown in the footer and the feed"),
 }
 
@@ -138,7 +146,7 @@ SOURCE = {
     "short": Field("str", "a short label used in citations, e.g. 'CBS'"),
     "outlet": Field("str", "the publisher, only when the text names one"),
     "kind": Field("str", "what the article is", choices=SOURCE_KINDS),
-    "url": Field("str", "the article's address, only when known (never invented)"),
+    "url": Field("url", "the article's address, only when known (never invented)"),
     "published": Field("str", "the publication date, only when the source gives it (never invented)"),
     "notes": Field("text", "notes on reliability (Markdown, may cite)"),
     "ingest": Field("map", "per-source ingest patterns: drop, captions, standfirst, headings"),

@@ -96,7 +96,7 @@ def test_claim_excerpt_must_be_verbatim(tmp_path: Path) -> None:
 def test_front_matter_ids_must_exist(tmp_path: Path) -> None:
     body = "---\ntitle: T\nsummary: S\npeople: [novakk]\nsources: [port-news]\n---\nText [@port-news#p1].\n"
     _, _, problems = resolve_files(tmp_path, content__briefs__resignation_dot_md=body)
-    assert problems == ["content/briefs/resignation.md:1: error: unknown person 'novakk' — did you mean 'novak'?"]
+    assert problems == ["content/briefs/resignation.md:4: error: unknown person 'novakk' — did you mean 'novak'?"]
 
 
 def test_alias_shared_by_two_people_is_an_error(tmp_path: Path) -> None:
