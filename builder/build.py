@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder import meta, publish
 from builder.check import check_links
 from builder.config import Paths
 from builder.load import load_project
@@ -16,6 +17,7 @@ from builder.pages import build_pages
 from builder.problems import BuildFailed, Problems
 from builder.render import Renderer, pygments_css
 from builder.resolve import Graph, resolve
+from builder.search import reader_pages
 from builder.write import copy_assets, write_site
 
 
@@ -32,6 +34,8 @@ class Result:
 def load_and_resolve(paths: Paths, problems: Problems) -> tuple[Project, Graph]:
     md = create_markdown()
     project = load_project(paths, md, problems)
+    if project is not None:
+        project = meta.with_base_url(project, problems)
     if project is None or problems.errors:
         raise BuildFailed(problems)
     graph = resolve(project, EntityMatcher(project.entities), problems)
@@ -41,11 +45,15 @@ def load_and_resolve(paths: Paths, problems: Problems) -> tuple[Project, Graph]:
 def render_files(paths: Paths, project: Project, graph: Graph, problems: Problems) -> tuple[dict[str, bytes], int]:
     """Every file of the site, in memory, checked."""
     renderer = Renderer(project, graph, paths, create_markdown())
-    pages = {page.path: renderer.render(page) for page in build_pages(project, graph)}
+    page_list = build_pages(project, graph) + reader_pages(project)
+    extra = publish.site_files(project, page_list, problems)  # feed, sitemap, robots.txt, data/
+    renderer.env.globals.update(publish.template_globals(project, graph, has_feed="feed.xml" in extra))
+    pages = {page.path: renderer.render(page) for page in page_list}
     files = copy_assets(paths.asset_dirs)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
-    check_links(pages, set(files), problems)
+    files.update(extra)
+    check_links(pages, set(files) | publish.LATE_FILES, problems)
     files.update({path: html.encode("utf-8") for path, html in pages.items()})
     return files, len(pages)
 
@@ -62,5 +70,5 @@ def build(root: Path, out: Path | None, strict: bool = False) -> Result:
     if problems.failed(strict):
         raise BuildFailed(problems)
     if out is not None:
-        write_site(out, files)
+        write_site(out, files, finish=publish.finish)  # + search index and zip, before the swap
     return Result(pages, len(files), time.perf_counter() - started, problems)
