@@ -1,9 +1,10 @@
 """Publishing: the files beside the pages (feed, sitemap, robots.txt, data exports) and the last steps
 over the finished staging folder (search index, the whole site as one zip).
 
-Nothing here invents a date or an address. The Atom feed needs a date for every brief, from the
-brief's `updated`/`date` or the site's `updated`; without one, no feed is written and a warning says
-what to add. The sitemap and every absolute address need `base_url`.
+Nothing here invents a date or an address. Atom needs an `updated` time for the feed and every
+entry: a brief's own `updated` or `date`, else the site's `updated`, else SOURCE_DATE_EPOCH (the
+reproducible-builds convention; the Pages workflow sets it to the time of the last commit). With
+none of these, no feed is written. The sitemap and every absolute address need `base_url`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import re
 import uuid
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
@@ -44,26 +46,27 @@ def atom_date(value: str | None) -> str | None:
     return value if _DATETIME.match(value) else None
 
 
+def source_date_epoch() -> str | None:
+    """SOURCE_DATE_EPOCH as RFC 3339, when set to a whole number of seconds."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw.isdigit():
+        return None
+    return datetime.fromtimestamp(int(raw), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def entry_dates(project: Project, problems: Problems) -> dict[str, str] | None:
-    """Each brief's `updated` for the feed, or None (with one warning) when any brief has no date."""
-    fallback = atom_date(getattr(project.site, "updated", None))
+    """Each brief's `updated` time for the feed, or None when some brief has no known date."""
+    fallback = atom_date(getattr(project.site, "updated", None)) or source_date_epoch()
     dates: dict[str, str] = {}
-    undated: list[Document] = []
     for brief in project.briefs:
         for raw in (brief.updated, brief.date):
             if raw and atom_date(raw) is None:
                 problems.warning(brief.pos, f"date {raw!r} is not a date the feed can use",
                                  "write it as YYYY-MM-DD")
         found = atom_date(brief.updated) or atom_date(brief.date) or fallback
-        if found:
-            dates[brief.slug] = found
-        else:
-            undated.append(brief)
-    if undated:
-        problems.warning(project.site.pos, f"no Atom feed: {len(undated)} brief(s) have no date, "
-                         f"e.g. {undated[0].pos.path}", "add 'updated: YYYY-MM-DD' (the day the briefing "
-                         "last changed) to content/site.yaml, or 'date:' to each brief; dates are never invented")
-        return None
+        if found is None:
+            return None  # no date is invented: the site is complete without a feed
+        dates[brief.slug] = found
     return dates
 
 
