@@ -72,7 +72,7 @@ def build_pages(project: Project, graph: Graph) -> list[Page]:
     for source in project.sources:
         outlet = f" ({source.outlet})" if source.outlet else ""
         pages.append(Page(f"sources/{source.id}/index.html", "source.html", source.title,
-                          f"Full text of the source{outlet}, with numbered paragraphs and the people it names.",
+                          f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the people it names.",
                           source_context(project, graph, source)))
     if project.claims:
         pages.append(Page("claims/index.html", "claims.html", "Claims and sources",
