@@ -57,7 +57,8 @@ def figure(chart: Markup, caption: Markup | str, extra: Markup = Markup(""), wid
     # A wide picture scrolls sideways on a phone rather than shrinking its words below reading size.
     inner = Markup('<div class="chart-scroll" tabindex="0" role="region" aria-label="{}">{}</div>').format(
         "Scrollable picture", chart) if wide else chart
-    return Markup('<figure class="chart-figure">{}<figcaption>{}</figcaption>{}</figure>').format(
+    # The data table follows the figure: a <figcaption> must be the figure's first or last child.
+    return Markup('<figure class="chart-figure">{}<figcaption>{}</figcaption></figure>{}').format(
         inner, caption, extra)
 
 
