@@ -118,7 +118,7 @@ class Loader:
         if values is None:
             return None
         return SiteConfig(values["title"], values["description"], values["language"], values["base_url"],
-                          values["author"], Pos(rel, 1))
+                          values["author"], Pos(rel, 1), values["updated"])
 
     def sources(self) -> list[Source]:
         def build(v: dict[str, Any], pos: Pos) -> Source:

@@ -59,6 +59,7 @@ class SiteConfig:
     base_url: str | None
     author: str | None
     pos: Pos
+    updated: str | None = None  # the day the briefing last changed, for the feed
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def source_date_epoch() -> str | None:
 
 def entry_dates(project: Project, problems: Problems) -> dict[str, str] | None:
     """Each brief's `updated` time for the feed, or None when some brief has no known date."""
-    fallback = atom_date(getattr(project.site, "updated", None)) or source_date_epoch()
+    fallback = atom_date(project.site.updated) or source_date_epoch()
     dates: dict[str, str] = {}
     for brief in project.briefs:
         for raw in (brief.updated, brief.date):

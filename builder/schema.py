@@ -127,6 +127,8 @@ SITE = {
     "language": Field("str", "the language of the content, a BCP 47 code such as 'en'", required=True),
     "base_url": Field("url", "the published address, e.g. https://user.github.io/repo/ (for canonical URLs and the feed)"),
     "author": Field("str", "who publishes the briefing, shown in the footer and the feed"),
+    "updated": Field("str", "the day the briefing last changed (YYYY-MM-DD): the Atom feed's date for "
+                     "briefs without their own; never invented"),
 }
 
 SOURCE_INGEST = {
