@@ -19,7 +19,7 @@ WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'maria-kalesnikava'"
 # Top-level folders of the built site: a standalone page (content/pages/<slug>.md) may not take one.
 SECTIONS = frozenset({"briefs", "people", "organisations", "sources", "claims", "timeline", "glossary",
-                      "assets", "pagefind", "search"})
+                      "assets", "pagefind", "search", "data"})
 
 
 @dataclass(frozen=True)
