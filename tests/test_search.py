@@ -1,0 +1,238 @@
+"""Find and follow: alias pages, the A–Z of every spelling, the search page, and Pagefind's index.
+
+The index is read back in Python (gzip + CBOR, Pagefind 1.x's format) to check that every spelling of
+a name finds its person's page; tests/browser runs the same search in Chromium.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import posixpath
+import re
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from builder.model import Entity, Markdown
+from builder.problems import Pos
+from builder.search import alias_slugs, ascii_slug, spellings
+from tests.conftest import REPO
+from tests.publish_helpers import BASE, build_project, html_pages, is_alias, rich_files, soup
+
+PEOPLE = yaml.safe_load((REPO / "content/people.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_project(tmp_path_factory.mktemp("rich"), rich_files())
+
+
+# -- slugs ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("spelling, slug", [
+    ("Kolesnikova", "kolesnikova"), ("Maria Kolesnikova", "maria-kolesnikova"), ("Aleś Bialacki", "ales-bialacki"),
+    ("Łukasz Żak", "lukasz-zak"), ("U.S. government", "u-s-government"), ("Марыя Калеснікава", ""),
+    ("  --  ", ""), ("Jean-Luc O'Brien", "jean-luc-o-brien"),
+])
+def test_ascii_slug(spelling: str, slug: str) -> None:
+    assert ascii_slug(spelling) == slug
+    assert slug == "" or re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug)
+
+
+def test_alias_slugs_skip_ids_collisions_and_other_scripts(rich: Path) -> None:
+    from builder.build import load_and_resolve
+    from builder.config import Paths
+    from builder.problems import Problems
+
+    project, _ = load_and_resolve(Paths(rich.parent), Problems())
+    slugs = [(slug, spelling, e.id) for slug, spelling, e in alias_slugs(project.entities)]
+    # "Lis" is the id of its own page; "Piotr LIŚ" folds to the slug "Piotr Liś" took first;
+    # "Яна Новак" has no Latin letters; "Novak" is novak's id.
+    assert slugs == [("jana-nowak", "Jana Nowak", "novak"), ("jana-nowakowa", "Jana Nowakowa", "novak"),
+                     ("piotr-lis", "Piotr Liś", "lis")]
+
+
+# -- alias pages ----------------------------------------------------------------------------------
+def alias_target(path: str, html: str) -> str:
+    page = soup(html)
+    refresh = page.find("meta", attrs={"http-equiv": "refresh"})["content"]
+    match = re.fullmatch(r"0; url=(\S+)", refresh)
+    assert match, refresh
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), match.group(1)))
+
+
+def test_every_alias_page_leads_to_its_person(real_site: Path) -> None:
+    pages = html_pages(real_site)
+    aliases = {p: h for p, h in pages.items() if is_alias(h)}
+    expected = {f"people/{ascii_slug(a)}/index.html": p for p in PEOPLE for a in p.get("aliases", [])
+                if ascii_slug(a) and ascii_slug(a) != p["id"]}
+    assert set(expected) <= set(aliases)
+    for path, html in aliases.items():
+        target = alias_target(path, html)
+        assert target in pages and not is_alias(pages[target]), path
+        page = soup(html)
+        visible = page.find("main").find("a")
+        assert posixpath.normpath(posixpath.join(posixpath.dirname(path), visible["href"])) == target
+        canonical = page.find("link", rel="canonical")["href"]
+        assert posixpath.normpath(posixpath.join(posixpath.dirname(path), canonical)) == target
+        assert page.find("meta", attrs={"name": "robots", "content": "noindex"})
+        assert page.find("h1").get_text() in soup(pages[target]).find(class_="spellings").get_text()
+    for path, person in expected.items():
+        assert alias_target(path, aliases[path]) == f"people/{person['id']}/index.html"
+
+
+def test_kolesnikova_leads_to_kalesnikava(real_site: Path) -> None:
+    html = (real_site / "people/kolesnikova/index.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=../../people/kalesnikava/index.html">' in html
+    assert '<a href="../../people/kalesnikava/index.html">Maria Kalesnikava</a>' in html
+
+
+def test_alias_canonical_is_absolute_with_base_url(rich: Path) -> None:
+    page = soup((rich / "people/jana-nowak/index.html").read_text(encoding="utf-8"))
+    assert page.find("link", rel="canonical")["href"] == BASE + "people/novak/"
+
+
+# -- the A–Z of every spelling --------------------------------------------------------------------
+def test_a_to_z_lists_every_spelling_in_order(real_site: Path) -> None:
+    page = soup((real_site / "people/index.html").read_text(encoding="utf-8"))
+    section = page.find(id="a-z").find_parent("section")
+    links = section.find_all("a")
+    shown = [a.get_text() for a in links]
+    every = [p["name"] for p in PEOPLE] + [a for p in PEOPLE for a in p.get("aliases", [])]
+    every += [n for p in PEOPLE for n in (p.get("native_names") or {}).values()]
+    assert sorted(shown) == sorted(every)
+    latin = [s for s in shown if s.isascii()]
+    assert latin == sorted(latin, key=str.casefold)
+    owner = {n: p["id"] for p in PEOPLE for n in [p["name"], *p.get("aliases", []),
+                                                    *(p.get("native_names") or {}).values()]}
+    for a in links:
+        assert a["href"] == f"../people/{owner[a.get_text()]}/index.html", a
+    native = [a for a in links if a.get("lang")]
+    assert native and all(a["lang"] in ("be", "ru") for a in native)
+
+
+def entity(ident: str, name: str, aliases: tuple[str, ...]) -> Entity:
+    return Entity("person", ident, name, aliases, (), "role", None, None, Markdown("x", Pos("p")), Pos("p"))
+
+
+def test_spellings_sort_accents_with_their_letters() -> None:
+    names = [s.text for s in spellings([entity("a", "Zoe Ábel", ("Abel", "Ľudo Zeman", "Ábrahám"))])]
+    assert names == ["Abel", "Ábrahám", "Ľudo Zeman", "Zoe Ábel"]
+
+
+# -- the search page ------------------------------------------------------------------------------
+def test_search_page_loads_pagefind_from_the_site(real_site: Path) -> None:
+    page = soup((real_site / "search/index.html").read_text(encoding="utf-8"))
+    sources = [s["src"] for s in page.find_all("script", src=True)]
+    assert sources == ["../pagefind/pagefind-ui.js", "../assets/search.js"]
+    assert all((real_site / "search" / s).resolve().is_file() for s in sources)
+    styles = [link["href"] for link in page.find_all("link", rel="stylesheet")]
+    assert "../pagefind/pagefind-ui.css" in styles
+    assert page.find(id="search") is not None
+    noscript = page.find("noscript")
+    assert noscript and "JavaScript" in noscript.get_text()
+    assert noscript.find("a", href="../people/index.html#a-z")
+    assert "new PagefindUI" in (real_site / "assets/search.js").read_text(encoding="utf-8")
+
+
+def test_only_content_pages_are_indexed(real_site: Path) -> None:
+    for path, html in html_pages(real_site).items():
+        main = soup(html).find("main")
+        unindexed = path in ("search/index.html", "404.html") or is_alias(html)
+        assert (main.has_attr("data-pagefind-body")) != unindexed, path
+
+
+def test_pagefind_bundle_is_pruned(real_site: Path) -> None:
+    bundle = real_site / "pagefind"
+    names = {p.name for p in bundle.iterdir()}
+    assert {"pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= names
+    assert not names & {"pagefind-component-ui.js", "pagefind-modular-ui.js", "pagefind-highlight.js"}
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    assert {f"wasm.{lang['wasm']}.pagefind" for lang in entry["languages"].values()} == {
+        n for n in names if n.startswith("wasm.")}
+
+
+# -- reading Pagefind's index back ----------------------------------------------------------------
+def cbor(data: bytes, i: int = 0) -> tuple[Any, int]:
+    """The subset of CBOR Pagefind writes: integers, strings, arrays, maps."""
+    major, info = data[i] >> 5, data[i] & 31
+    i += 1
+    if info >= 24:
+        size = 1 << (info - 24)
+        value = int.from_bytes(data[i:i + size], "big")
+        i += size
+    else:
+        value = info
+    if major in (0, 1):
+        return (value if major == 0 else -1 - value), i
+    if major in (2, 3):
+        raw = data[i:i + value]
+        return (raw.decode() if major == 3 else raw), i + value
+    items = []
+    for _ in range(value * (2 if major == 5 else 1)):
+        item, i = cbor(data, i)
+        items.append(item)
+    return (dict(zip(items[::2], items[1::2])) if major == 5 else items), i
+
+
+def read_pf(path: Path) -> Any:
+    raw = gzip.decompress(path.read_bytes())
+    assert raw.startswith(b"pagefind_dcd"), path
+    return cbor(raw, len(b"pagefind_dcd"))[0]
+
+
+def word_index(site: Path) -> dict[str, set[str]]:
+    """Each indexed word → the URLs of the pages that hold it."""
+    bundle = site / "pagefind"
+    meta = read_pf(next(bundle.glob("pagefind.*.pf_meta")))
+    hashes = [h for h, _count in meta[1]]
+    urls = [json.loads(gzip.decompress((bundle / "fragment" / f"{h}.pf_fragment").read_bytes())[12:])["url"]
+            for h in hashes]
+    words: dict[str, set[str]] = {}
+    for chunk in sorted((bundle / "index").glob("*.pf_index")):
+        # An entry: [word with diacritics folded, its pages, [[word as written, its pages], ...]].
+        for word, pages, variants in read_pf(chunk)[0]:
+            for spelled, listed in [(word, pages), *((w, p) for w, p in variants), *((word, p) for _, p in variants)]:
+                numbers = itertools.accumulate(p[0] for p in listed)  # page numbers are delta-coded
+                words.setdefault(spelled, set()).update(urls[n] for n in numbers)
+    return words
+
+
+@pytest.fixture(scope="module")
+def words(real_site: Path) -> dict[str, set[str]]:
+    return word_index(real_site)
+
+
+def found(words: dict[str, set[str]], query: str) -> set[str]:
+    """Pages every word of `query` finds. Pagefind stems the query and the index alike; without its
+    stemmer, an indexed word counts when it is the term or the term with at most three letters cut
+    (after Snowball's final y → i, as in "Belyatsky" → "belyatski")."""
+    result: set[str] | None = None
+    for term in re.findall(r"\w+", query.casefold()):
+        forms = {term, re.sub(r"(?<=[^aeiouy])y$", "i", term)}
+        pages = set().union(*[urls for word, urls in words.items()
+                              if any(f.startswith(word) and len(f) - len(word) <= 3 for f in forms)])
+        result = pages if result is None else result & pages
+    return result or set()
+
+
+def test_index_reader_reads_plain_words(words: dict[str, set[str]]) -> None:
+    assert "/people/kalesnikava/index.html" in words["kalesnikava"]
+    assert "/search/index.html" not in set().union(*words.values())
+    assert found(words, "Zzyzx") == set()
+    assert "/people/putin/index.html" not in found(words, "Kolesnikova")
+
+
+@pytest.mark.parametrize("person", PEOPLE, ids=[p["id"] for p in PEOPLE])
+def test_every_spelling_finds_the_person(person: dict[str, Any], words: dict[str, set[str]]) -> None:
+    page = f"/people/{person['id']}/index.html"
+    for spelling in [person["name"], *person.get("aliases", []), *(person.get("native_names") or {}).values()]:
+        assert page in found(words, spelling), spelling
+
+
+def test_kolesnikova_finds_maria_kalesnikava(words: dict[str, set[str]]) -> None:
+    assert "/people/kalesnikava/index.html" in found(words, "Kolesnikova")
