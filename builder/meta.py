@@ -115,7 +115,10 @@ def structured_data(site: SiteConfig, page: Page) -> dict[str, Any] | None:
 
 
 def og_type(page: Page) -> str:
-    return {"brief.html": "article", "entity.html": "profile"}.get(page.template, "website")
+    if page.template == "brief.html":
+        return "article"
+    person = page.template == "entity.html" and page.context["entity"].kind == "person"
+    return "profile" if person else "website"
 
 
 class HeadMeta:
