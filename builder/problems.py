@@ -6,10 +6,13 @@ Editors jump to `path:line`, so every problem carries a position; none carries a
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
+# Characters that would break a problem's one line (or rewrite it on a terminal): shown escaped.
+_LINE_BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -34,7 +37,9 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.pos}: {self.severity}: {self.message}"
-        return f"{text} — {self.hint}" if self.hint else text
+        text = f"{text} — {self.hint}" if self.hint else text
+        # Messages quote content (keys, names, YAML errors), which may hold a newline or a control character.
+        return _LINE_BREAKING.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass

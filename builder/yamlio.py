@@ -84,8 +84,16 @@ def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1) ->
         problems.error(Pos(path, line), f"YAML syntax: {what}",
                        "check indentation, colons and quotes around text with ': ' or '#'")
         return None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML forbids (a control character, often pasted in unseen): say which and where.
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        line = first_line + text.count("\n", 0, max(exc.position, 0))
+        problems.error(Pos(path, line), f"YAML does not allow the character U+{ord(char):04X}",
+                       "delete it (retype the text around it if you cannot see it)")
+        return None
     except yaml.YAMLError as exc:
-        problems.error(Pos(path, first_line), f"YAML: {exc}", "check the file is valid YAML")
+        problems.error(Pos(path, first_line), "YAML: " + " ".join(str(exc).split()),
+                       "check the file is valid YAML")
         return None
     finally:
         loader.dispose()
