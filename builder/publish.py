@@ -56,6 +56,9 @@ def source_date_epoch() -> str | None:
 
 def entry_dates(project: Project, problems: Problems) -> dict[str, str] | None:
     """Each brief's `updated` time for the feed, or None when some brief has no known date."""
+    if project.site.updated and atom_date(project.site.updated) is None:
+        problems.warning(project.site.pos, f"updated {project.site.updated!r} is not a date the feed can use",
+                         "write it as YYYY-MM-DD")
     fallback = atom_date(project.site.updated) or source_date_epoch()
     dates: dict[str, str] = {}
     for brief in project.briefs:

@@ -93,6 +93,10 @@ def test_malformed_date_is_a_warning(tmp_path: Path) -> None:
     problems = [str(p) for p in build(root, root / "site").problems.items]
     assert problems == ["content/briefs/counting.md:1: warning: date 'early January' is not a date the feed "
                         "can use — write it as YYYY-MM-DD"]
+    files["content/site.yaml"] = str(files["content/site.yaml"]).replace('"2025-03-04"', '"spring"')
+    write_project(root, files)
+    problems = [str(p) for p in build(root, root / "site").problems.items]
+    assert "content/site.yaml:1: warning: updated 'spring' is not a date the feed can use — write it as YYYY-MM-DD" in problems
 
 
 def test_real_content_feed_parses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
