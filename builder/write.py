@@ -40,7 +40,8 @@ def write_site(out: Path, files: dict[str, bytes], finish: Callable[[Path], None
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    remove_leftovers(out)
+    staging = Path(tempfile.mkdtemp(prefix=_prefix(out, "new"), dir=out.parent))
     try:
         for rel, data in sorted(files.items()):
             target = safe_target(staging, rel)
@@ -54,6 +55,36 @@ def write_site(out: Path, files: dict[str, bytes], finish: Callable[[Path], None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _prefix(out: Path, kind: str) -> str:
+    """Staging folders are named for the site and the building process: `.site.new-<pid>-…`."""
+    return f".{out.name}.{kind}-{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(out: Path) -> None:
+    """Delete the staging folders of builds that were killed before they could (SIGKILL, power cut).
+
+    Only those whose process is gone: another build of the same site may be running right now.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) would not be a harmless question elsewhere
+        return
+    for kind in ("new", "old"):
+        start = f".{out.name}.{kind}-"
+        for path in out.parent.iterdir():
+            pid = path.name[len(start):].split("-", 1)[0] if path.name.startswith(start) else ""
+            if pid.isdigit() and path.is_dir() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -74,7 +105,7 @@ def swap_in(staging: Path, out: Path) -> None:
         return
     old = None
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old = Path(tempfile.mkdtemp(prefix=_prefix(out, "old"), dir=out.parent))
         os.rmdir(old)
         os.rename(out, old)
     os.rename(staging, out)
