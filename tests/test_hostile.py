@@ -332,3 +332,10 @@ def test_attribute_addresses_are_checked_by_the_engine_itself(monkeypatch: pytes
         html = md.render(text, {"links": None})
         assert live_code(html) == [], html
     assert 'href="https://example.org/ok"' in md.render('[k](#){href="https://example.org/ok"}', {"links": None})
+
+
+def test_the_real_site_passes_the_same_checks(real_site: Path) -> None:
+    # The checker allows the site's own scripts (JSON-LD, search) and nothing else, on the real build too.
+    pages = pages_of(real_site)
+    assert len(pages) > 20
+    assert {path: f for path, html in pages.items() if (f := live_code(html))} == {}
