@@ -168,7 +168,8 @@ class Loader:
         def person(v: dict[str, Any], pos: Pos) -> Entity:
             return Entity("person", v["id"], v["name"], tuple(v["aliases"] or ()),
                           tuple(sorted((v["native_names"] or {}).items())), v["role"], v["country"],
-                          v["status"], self.field_markdown(v, "profile", pos.path), pos)  # type: ignore[arg-type]
+                          self.field_markdown(v, "status", pos.path), self.field_markdown(v, "profile", pos.path),
+                          pos)  # type: ignore[arg-type]
 
         def organisation(v: dict[str, Any], pos: Pos) -> Entity:
             return Entity("organisation", v["id"], v["name"], tuple(v["aliases"] or ()),

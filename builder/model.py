@@ -91,7 +91,7 @@ class Entity:
     native_names: tuple[tuple[str, str], ...]  # (language code, name)
     role: str  # a person's role, an organisation's kind
     country: str | None
-    status: str | None
+    status: Markdown | None  # a person's status as the sources report it, cited
     about: Markdown  # profile or description
     pos: Pos
 

@@ -142,7 +142,7 @@ def robots_txt(project: Project) -> str:
 def _entity_record(e: Any) -> dict[str, Any]:
     return {"id": e.id, "name": e.name, "aliases": list(e.aliases), "native_names": dict(e.native_names),
             "role" if e.kind == "person" else "kind": e.role, "country": e.country,
-            **({"status": e.status} if e.kind == "person" else {}),
+            **({"status": e.status.text if e.status else None} if e.kind == "person" else {}),
             "about": e.about.text, "page": f"{e.section}/{e.id}/index.html"}
 
 

@@ -161,7 +161,7 @@ PERSON = {
     "native_names": Field("lang_map", "the name in other scripts, keyed by language code (be, ru)"),
     "role": Field("str", "one line on who they are", required=True),
     "country": Field("str", "the country they are from or act for"),
-    "status": Field("str", "their status as the sources report it (for example: freed)"),
+    "status": Field("text", "their status as the sources report it, cited (Markdown, one line)"),
     "profile": Field("text", "a short cited profile (Markdown)", required=True),
 }
 
