@@ -23,7 +23,7 @@ from test_hostile import live_code
 
 PROBLEM_LINE = re.compile(r"^[^:\n]+:\d+: (error|warning): ")
 LINE_BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # incl. \n, \r, ESC
-SETTINGS = settings(max_examples=70, deadline=None, database=None,
+SETTINGS = settings(max_examples=60, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Pieces of the syntax the engine gives meaning to, so that examples hit its rules, not only text.
