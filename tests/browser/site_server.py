@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,11 +26,14 @@ import threading
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUBPATH = "/briefing-site/"
 BUILD_TIMEOUT_S = 600
+_REFRESH = re.compile(
+    r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["']\s*\d+\s*;\s*url=([^"'>]+)""", re.I
+)
 
 
 @dataclass
@@ -66,8 +70,25 @@ class Site:
         return self.base_url + rel
 
     def pages(self) -> list[tuple[str, str]]:
-        """(relative file, URL) for every HTML file of the build."""
-        return [(p.as_posix(), self.url_for(p)) for p in self.html_files()]
+        """(relative file, URL) for every HTML page a reader sees: redirect stubs left out."""
+        return [(p.as_posix(), self.url_for(p)) for p in self.html_files()
+                if self.redirect_of(p) is None]
+
+    def redirects(self) -> list[tuple[str, str, str]]:
+        """(relative file, URL, absolute target URL) for every <meta http-equiv="refresh"> stub."""
+        out = []
+        for p in self.html_files():
+            target = self.redirect_of(p)
+            if target is not None:
+                url = self.url_for(p)
+                out.append((p.as_posix(), url, urljoin(url, target)))
+        return out
+
+    def redirect_of(self, rel: Path | str) -> str | None:
+        """The refresh target of a redirect stub, as written, or None for a real page."""
+        head = (self.root / rel).read_text(encoding="utf-8", errors="replace")[:4000]
+        m = _REFRESH.search(head)
+        return m.group(1).strip() if m else None
 
     def find_page(self, *candidates: str, under: str | None = None) -> str | None:
         """The first candidate file that exists, else the first page under the folder ``under``."""

@@ -40,6 +40,8 @@ def page(light: Any) -> Iterator[Any]:
 
 
 def _pages(site: Any) -> list[tuple[str, str]]:
+    """Every page a reader sees. Redirect stubs (meta refresh) are left out here: they navigate away
+    at once, so axe or layout checks on them would race the navigation; the load test follows them."""
     pages = site.pages()
     assert pages, f"the build in {site.root} has no .html file"
     return pages
@@ -74,7 +76,20 @@ def test_every_page_loads_without_console_errors_or_outside_requests(
         if response is None or response.status != 200:
             problems.append(f"{rel}: {url} answered {response and response.status}")
             continue
+        if page.url != url:
+            problems.append(f"{rel}: the browser left {url} for {page.url}")
+            continue
         problems.extend(f"{rel}: {p}" for p in _icon_problems(page, site))
+    for rel, url, target in site.redirects():
+        current["rel"] = rel
+        if not re.search(r"""<link[^>]+rel=["']?[^"'>]*\bicon\b""", (site.root / rel).read_text("utf-8"), re.I):
+            problems.append(f"{rel}: redirect stub declares no icon (<link rel=\"icon\">): Chromium "
+                            "asks for /favicon.ico at the server root while showing it")
+        page.goto(url, wait_until="commit")
+        try:
+            page.wait_for_url(target, wait_until="load", timeout=10_000)
+        except Exception:  # noqa: BLE001
+            problems.append(f"{rel}: redirect stub did not land on {target} (at {page.url})")
     page.wait_for_timeout(300)  # let late console messages of the last page arrive
     for page_url, request_url in light.blocked[blocked_before:]:
         problems.append(f"{page_url}: request leaving 127.0.0.1 (blocked): {request_url}")
@@ -128,6 +143,9 @@ def test_axe_finds_no_wcag22_aa_violation(
         tab.emulate_media(color_scheme=scheme)
         for rel, url in _pages(site):
             tab.goto(url, wait_until="load")
+            if tab.url != url:
+                problems.append(f"{rel}: the browser left {url} for {tab.url}; not checked")
+                continue
             for v in axe.run(tab, options=options).response["violations"]:
                 problems.append(f"{rel} [{scheme}]: {_describe_violation(v)}")
     finally:
