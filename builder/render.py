@@ -81,11 +81,19 @@ class Renderer:
         self.project = project
         self.graph = graph
         self.md = md
+        self._links: dict[str, SiteLinks] = {}
         self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)
         self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label)
+
+    def links(self, root: str) -> SiteLinks:
+        """The links of a page at `root`, one per depth (building them per page made large sites quadratic)."""
+        links = self._links.get(root)
+        if links is None:
+            links = self._links[root] = SiteLinks(self.project, root)
+        return links
 
     @pass_context
     def _url(self, ctx: Context, target: str) -> str:
@@ -98,7 +106,7 @@ class Renderer:
     def _md(self, ctx: Context, doc: Markdown | None) -> Markup:
         if doc is None:
             return Markup("")
-        return Markup(render_markdown(self.md, doc.tokens, SiteLinks(self.project, ctx["root"])))
+        return Markup(render_markdown(self.md, doc.tokens, self.links(ctx["root"])))
 
     @pass_context
     def _md_inline(self, ctx: Context, doc: Markdown) -> Markup:
@@ -110,7 +118,7 @@ class Renderer:
 
     @pass_context
     def _cite(self, ctx: Context, source: str, anchor: str = "") -> Markup:
-        found = SiteLinks(self.project, ctx["root"]).citation(Ref(source, anchor))
+        found = self.links(ctx["root"]).citation(Ref(source, anchor))
         if not found:
             return Markup("")
         href, label, title = found
@@ -120,7 +128,7 @@ class Renderer:
     def _source_block(self, ctx: Context, source: Source, index: int) -> Markup:
         """A seed block's exact words, with each mention linked to its person or organisation."""
         text = source.text.blocks[index].text
-        links = SiteLinks(self.project, ctx["root"])
+        links = self.links(ctx["root"])
         out, pos = [], 0
         for start, end, entity in self.graph.spans.get((source.id, index), []):
             out.append(escape(text[pos:start]))

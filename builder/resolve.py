@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from markdown_it.token import Token
 
@@ -55,6 +55,8 @@ class Resolver:
         self.problems = problems
         self.sources = {s.id: s for s in project.sources}
         self.entities = {e.id: e for e in project.entities}
+        self.people = {e.id: e for e in project.entities if e.kind == "person"}
+        self.organisations = {e.id: e for e in project.entities if e.kind == "organisation"}
         self.names: dict[str, str] = {}
         self.spellings = [name for e in project.entities for name in (e.id, *e.all_names)]
         for entity in project.entities:
@@ -213,19 +215,22 @@ class Resolver:
 
     def briefs(self) -> None:
         for brief in self.project.briefs:
-            self.check_front_matter(brief)
-            refs = self.markdown(brief.body, brief=brief.slug, require_citations=True)
-            self.graph.citations_in_brief[brief.slug] = refs
-            for source_id in dict.fromkeys([r.source for r in refs] + list(brief.sources)):
-                if source_id in self.sources:
-                    self.graph.briefs_citing[source_id].append(brief.slug)
-            for entity in (*brief.people, *brief.organisations):
-                if entity in self.entities and entity not in self.graph.entities_in_brief[brief.slug]:
-                    self.graph.entities_in_brief[brief.slug].append(entity)
+            self.brief(brief)
+
+    def brief(self, brief: Document) -> None:
+        """One brief: reads only the sources and entities, so the build can cache it and spread briefs over cores."""
+        self.check_front_matter(brief)
+        refs = self.markdown(brief.body, brief=brief.slug, require_citations=True)
+        self.graph.citations_in_brief[brief.slug] = refs
+        for source_id in dict.fromkeys([r.source for r in refs] + list(brief.sources)):
+            if source_id in self.sources:
+                self.graph.briefs_citing[source_id].append(brief.slug)
+        for entity in (*brief.people, *brief.organisations):
+            if entity in self.entities and entity not in self.graph.entities_in_brief[brief.slug]:
+                self.graph.entities_in_brief[brief.slug].append(entity)
 
     def check_front_matter(self, brief: Document) -> None:
-        people = {e.id: e for e in self.project.people}
-        orgs = {e.id: e for e in self.project.organisations}
+        people, orgs = self.people, self.organisations
         # Point at the front matter line that lists the id, not at the top of the file.
         def at(key: str) -> Pos:
             return Pos(brief.pos.path, brief.key_lines.get(key, brief.pos.line))
@@ -236,6 +241,7 @@ class Resolver:
     def editorial_fields(self) -> None:
         """Profiles, notes, timeline and glossary: same citation and quotation rules as briefs."""
         texts: list[Markdown | None] = [e.about for e in self.project.entities]
+        texts += [e.status for e in self.project.entities]
         texts += [s.notes for s in self.project.sources]
         texts += [c.note for c in self.project.claims]
         texts += [e.event for e in self.project.events]
@@ -300,12 +306,16 @@ class Resolver:
                         self.graph.together[a][b] += 1
 
 
-def resolve(project: Project, matcher: EntityMatcher, problems: Problems) -> Graph:
-    """Check every reference and build the cross-link graph."""
+def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
+            briefs: Callable[[Resolver], None] = Resolver.briefs) -> Graph:
+    """Check every reference and build the cross-link graph.
+
+    `briefs` resolves the briefs; the build passes one that merges results cached or made on other cores.
+    """
     resolver = Resolver(project, matcher, problems)
     resolver.unique_names()
     resolver.sources_text()
-    resolver.briefs()
+    briefs(resolver)
     resolver.editorial_fields()
     resolver.claims()
     resolver.key_numbers()
