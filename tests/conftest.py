@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -106,10 +107,22 @@ def mini(tmp_path: Path) -> Path:
     return write_project(tmp_path / "mini", mini_files())
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+# Settings a build reads from the environment; tests set them explicitly when they want them.
+BUILD_ENVIRONMENT = ("SOURCE_DATE_EPOCH", "BRIEFING_BASE_URL")
+
+
+# A build under test sees no publishing settings from the shell or the Makefile (tests that want one
+# set it with monkeypatch); removed at import so session- and module-scoped builds are hermetic too.
+for _name in BUILD_ENVIRONMENT:
+    os.environ.pop(_name, None)
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The command line as an editor runs it."""
+    environment = {k: v for k, v in os.environ.items() if k not in BUILD_ENVIRONMENT}
+    environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd or REPO,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=environment)
 
 
 @pytest.fixture(scope="session")
