@@ -154,11 +154,16 @@ SOURCE = {
     "ingest": Field("map", "per-source ingest patterns: drop, captions, standfirst, headings"),
 }
 
-PERSON = {
+# What people and organisations share: how they are named and found.
+_NAMED = {
     "id": Field("id", "a stable identifier used in links and URLs", required=True),
     "name": Field("str", "the name this site uses", required=True),
     "aliases": Field("strs", "every other spelling used in the sources, and usual transliterations"),
     "native_names": Field("lang_map", "the name in other scripts, keyed by language code (be, ru)"),
+}
+
+PERSON = {
+    **_NAMED,
     "role": Field("str", "one line on who they are", required=True),
     "country": Field("str", "the country they are from or act for"),
     "status": Field("text", "their status as the sources report it, cited (Markdown, one line)"),
@@ -166,10 +171,7 @@ PERSON = {
 }
 
 ORGANISATION = {
-    "id": Field("id", "a stable identifier used in links and URLs", required=True),
-    "name": Field("str", "the name this site uses", required=True),
-    "aliases": Field("strs", "every other name used in the sources"),
-    "native_names": Field("lang_map", "the name in other scripts, keyed by language code"),
+    **_NAMED,
     "kind": Field("str", "what kind of organisation it is", required=True),
     "country": Field("str", "where it is based"),
     "description": Field("text", "a short cited description (Markdown)", required=True),
@@ -215,18 +217,17 @@ HOME = {
     "key_numbers": Field("records", "key numbers with their sources"),
 }
 
-BRIEF = {
-    "title": Field("str", "the brief's title", required=True),
+PAGE = {
+    "title": Field("str", "the page's title", required=True),
     "summary": Field("str", "one sentence, used in lists and as the page description", required=True),
+}
+
+BRIEF = {
+    **PAGE,
     "order": Field("int", "position in the list of briefs (lowest first)"),
     "date": Field("str", "a date, only when known (never invented)"),
     "updated": Field("str", "when the brief was last corrected, only when known"),
     "people": Field("ids", "ids of the people the brief is about"),
     "organisations": Field("ids", "ids of the organisations the brief is about"),
     "sources": Field("ids", "ids of the sources the brief rests on"),
-}
-
-PAGE = {
-    "title": Field("str", "the page's title", required=True),
-    "summary": Field("str", "one sentence, used as the page description", required=True),
 }
