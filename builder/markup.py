@@ -112,10 +112,19 @@ def _mark_quotations(state: StateCore) -> None:
     Inside a block quotation the whole block is the quotation, so inner quotes are left alone.
     """
     depth = 0
+    opened: list[Token] = []
     for token in state.tokens:
         if token.type == "blockquote_open":
             depth += 1
+            opened.append(token)
+        elif token.type == "inline" and depth and token.children:
+            # The block quotation cites the first paragraph its citations point at.
+            refs = [r for c in token.children if c.type == "citation" for r in c.meta.get("refs") or []]
+            if refs and "cites" not in opened[0].meta:
+                opened[0].meta = {"cites": refs, "quote": inline_text(token)}
         elif token.type == "blockquote_close":
+            if depth == 1:
+                opened.clear()
             depth -= 1
         elif token.type == "inline" and depth == 0 and token.children:
             if not any(c.type == "text" and ('"' in c.content or "“" in c.content) for c in token.children):
@@ -211,6 +220,7 @@ def create_markdown() -> MarkdownIt:
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("q_open", _render_q_open)
     md.add_render_rule("q_close", lambda *a: "</q>")
+    md.add_render_rule("blockquote_open", _render_blockquote_open)
     return md
 
 
@@ -253,6 +263,12 @@ def _render_q_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, 
     meta = tokens[idx].meta
     found = env["links"].quotation(meta.get("cites") or [], meta.get("quote", ""))
     return f'<q cite="{escapeHtml(found[0])}">' if found else "<q>"
+
+
+def _render_blockquote_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    meta = tokens[idx].meta or {}
+    found = env["links"].quotation(meta["cites"], meta["quote"]) if meta.get("cites") else None
+    return f'<blockquote cite="{escapeHtml(found[0])}">\n' if found else "<blockquote>\n"
 
 
 def render_markdown(md: MarkdownIt, tokens: list[Token], links: Links) -> str:

@@ -79,3 +79,9 @@ def test_front_matter_split_and_unclosed() -> None:
         assert "unclosed" in str(exc)
     else:
         raise AssertionError("unclosed front matter was accepted")
+
+
+def test_block_quotation_cites_the_paragraph_it_quotes() -> None:
+    out = html("> We did what we could.\n> [@src#p2]\n\nAfter.")
+    assert out.startswith('<blockquote cite="../../sources/src/index.html#p2">')
+    assert html("> Uncited words.\n").startswith("<blockquote>\n")
