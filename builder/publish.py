@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 from builder import meta, search, visuals
 from builder.markup import create_markdown, render_markdown
 from builder.model import Document, Project
-from builder.problems import Pos, Problems
+from builder.problems import Problems
 from builder.render import Page, SiteLinks
 from builder.resolve import Graph
 

@@ -7,7 +7,9 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,6 +134,21 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("build", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def served_site() -> Iterator[Any]:
+    """The real project built once and served on 127.0.0.1 under a sub-path, as GitHub Pages serves
+    a project site (tests/browser/site_server.py); shared by the validator, link and browser suites."""
+    from tests.browser import site_server
+    try:
+        built = site_server.acquire()
+    except Exception as exc:  # noqa: BLE001 - the build's own output says what is wrong
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield built
+    finally:
+        site_server.release()
 
 
 def copy_real_project(dest: Path) -> Path:

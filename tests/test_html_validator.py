@@ -13,10 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -32,30 +29,6 @@ KNOWN_CHECKER_BUGS = [
 ]
 
 
-def load_site_server() -> ModuleType:
-    """tests/browser/site_server.py under one module name, shared with the browser suite."""
-    name = "briefing_site_server"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent / "browser" / "site_server.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def served_site() -> Iterator[Any]:
-    server = load_site_server()
-    try:
-        built = server.acquire()
-    except Exception as exc:  # noqa: BLE001 - the build's own output says what is wrong
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield built
-    finally:
-        server.release()
 
 
 def vnu_jar() -> Path:

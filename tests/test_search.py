@@ -11,7 +11,6 @@ import itertools
 import json
 import posixpath
 import re
-import struct
 from pathlib import Path
 from typing import Any
 

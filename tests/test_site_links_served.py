@@ -6,49 +6,20 @@ production base_url (content/site.yaml) counts as internal and is checked agains
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-import pytest
 
 URL_ATTRS = ("href", "src", "srcset", "poster", "action", "formaction", "data")
 CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""")
 
 
-def load_site_server() -> ModuleType:
-    """tests/browser/site_server.py under one module name, shared with the browser suite."""
-    name = "briefing_site_server"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent / "browser" / "site_server.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def served_site() -> Iterator[Any]:
-    server = load_site_server()
-    try:
-        built = server.acquire()
-    except Exception as exc:  # noqa: BLE001 - the build's own output says what is wrong
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield built
-    finally:
-        server.release()
 
 
 @dataclass

@@ -7,13 +7,10 @@ Nothing here downloads a browser: Playwright launches /usr/bin/chromium (Debian'
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,30 +30,10 @@ CHROMIUM_ARGS = [
 SCHEMES = ("light", "dark")
 
 
-def load_site_server() -> ModuleType:
-    """tests/browser/site_server.py under one module name, whichever test file imports it first."""
-    name = "briefing_site_server"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("site_server.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="session")
-def site() -> Iterator[Any]:
+def site(served_site: Any) -> Any:
     """The real project, built by ``python -m builder build --out TMP`` and served on 127.0.0.1."""
-    server = load_site_server()
-    try:
-        built = server.acquire()
-    except Exception as exc:  # noqa: BLE001 - report the build's own output, not a traceback
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield built
-    finally:
-        server.release()
+    return served_site
 
 
 @pytest.fixture(scope="session")
