@@ -56,6 +56,7 @@ T_SCALE = 11.0              # our cold at 10k <= 11 x our cold at 1k
 class Measure:
     label: str
     runs: list[float] = field(default_factory=list)     # wall seconds
+    cpu: list[float] = field(default_factory=list)      # user + sys seconds of the process tree
     rss_mib: list[float] = field(default_factory=list)  # peak of (largest process, tree sum) per run
     pages: int | None = None
     files: int | None = None
@@ -66,6 +67,10 @@ class Measure:
     @property
     def median(self) -> float | None:
         return statistics.median(self.runs) if self.runs else None
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
 
     @property
     def peak_rss(self) -> float | None:
@@ -105,28 +110,49 @@ def count_output(out: Path) -> tuple[int, int]:
     return html, files
 
 
-def repeat(m: Measure, reps: int, budget: float, prepare, cmd, cwd: Path, tag: Path, timeout: float,
-           after=None) -> Measure:
-    """Run prepare(i); cmd up to reps times (fewer once `budget` seconds are spent, but at least once)."""
-    spent = 0.0
+@dataclass
+class Job:
+    m: Measure
+    prepare: object            # prepare(i) before run i
+    cmd: list[str]
+    cwd: Path
+    tag: Path
+    budget: float
+    spent: float = 0.0
+    done: bool = False
+
+
+def run_jobs(jobs: list[Job], reps: int, timeout: float) -> None:
+    """Run the jobs round-robin, up to `reps` times each (a job stops starting runs once it has spent its budget,
+    after at least one). Interleaving makes other load on a shared machine hit every tool alike."""
     for i in range(reps):
-        prepare(i)
-        data = measure_once(cmd, cwd, tag.with_name(f"{tag.name}-{i}"), timeout)
-        if data["rc"] != 0 or data.get("timed_out"):
-            m.error = _fail_text(data)
-            log(f"  {m.label}: FAILED ({m.error.splitlines()[0]})")
-            return m
-        m.runs.append(data["wall"])
-        m.rss_mib.append(max(data["maxrss_kib"], data["tree_kib"]) / 1024)
-        m.extra.setdefault("stderr_lines", []).append(len(data["stderr"].splitlines()))
-        m.extra["last_stderr"] = data["stderr"][-4000:]
-        if after:
-            after(i, data)
-        log(f"  {m.label} #{i + 1}: {data['wall']:.3f} s, {m.rss_mib[-1]:.0f} MiB")
-        spent += data["wall"]
-        if spent > budget and i + 1 < reps:
-            m.note = f"{len(m.runs)} of {reps} runs (time budget)"
-            break
+        for job in jobs:
+            if job.done:
+                continue
+            m = job.m
+            job.prepare(i)
+            data = measure_once(job.cmd, job.cwd, job.tag.with_name(f"{job.tag.name}-{i}"), timeout)
+            if data["rc"] != 0 or data.get("timed_out"):
+                m.error = _fail_text(data)
+                job.done = True
+                log(f"  {m.label}: FAILED ({m.error.splitlines()[0]})")
+                continue
+            m.runs.append(data["wall"])
+            m.cpu.append(data["user"] + data["sys"])
+            m.rss_mib.append(max(data["maxrss_kib"], data["tree_kib"]) / 1024)
+            m.extra.setdefault("largest_process_mib", []).append(round(data["maxrss_kib"] / 1024))
+            m.extra.setdefault("tree_sum_mib", []).append(round(data["tree_kib"] / 1024))
+            m.extra.setdefault("stderr_lines", []).append(len(data["stderr"].splitlines()))
+            m.extra["last_stderr"] = data["stderr"][-4000:]
+            log(f"  {m.label} #{i + 1}: {data['wall']:.3f} s wall, {m.cpu[-1]:.2f} s CPU, {m.rss_mib[-1]:.0f} MiB")
+            job.spent += data["wall"]
+            if job.spent > job.budget and i + 1 < reps:
+                m.note = f"{len(m.runs)} of {reps} runs (time budget)"
+                job.done = True
+
+
+def repeat(m: Measure, reps: int, budget: float, prepare, cmd, cwd: Path, tag: Path, timeout: float) -> Measure:
+    run_jobs([Job(m, prepare, cmd, cwd, tag, budget)], reps, timeout)
     return m
 
 
@@ -369,7 +395,7 @@ def bench_size(n: int, args, hugo: str | None) -> dict[str, Measure]:
     logs = base / "logs"
     res: dict[str, Measure] = {}
 
-    # --- briefing ---------------------------------------------------------------------------------------
+    # --- cold builds, interleaved: briefing, Hugo, Pelican, briefing, ... --------------------------------
     proj, out = d["briefing"], base / "out-briefing"
     ours = [sys.executable, "-m", "builder", "--project", str(proj), "build", "--out", str(out)]
     if args.engine_arg:
@@ -379,11 +405,38 @@ def bench_size(n: int, args, hugo: str | None) -> dict[str, Measure]:
         rmtree(proj / ".cache")
         rmtree(out)
 
-    log(f"n={n}: briefing cold build")
-    m = repeat(Measure("briefing: cold build"), reps, budget, cold_prep, ours, REPO, logs / "ours-cold", timeout)
-    res["ours_cold"] = m
+    jobs = [Job(Measure("briefing: cold build"), cold_prep, ours, REPO, logs / "ours-cold", budget)]
+    hout, hcache, pout = base / "out-hugo", base / "hugo-cache", base / "out-pelican"
+    if not args.skip_peers:
+        if hugo:
+            def hugo_prep(_i: int) -> None:
+                rmtree(hout)
+                rmtree(hcache)
+                rmtree(d["hugo"] / "resources")
+
+            hcmd = [hugo, "--quiet", "--source", str(d["hugo"]), "--destination", str(hout),
+                    "--cacheDir", str(hcache)]
+            jobs.append(Job(Measure("Hugo: cold build (hugo --quiet)"), hugo_prep, hcmd, d["hugo"],
+                            logs / "hugo-cold", budget))
+
+        def pel_prep(_i: int) -> None:
+            rmtree(pout)
+            rmtree(d["pelican"] / "cache")
+
+        pcmd = [sys.executable, "-m", "pelican", "-q", "content", "-o", str(pout), "-s", "pelicanconf.py"]
+        jobs.append(Job(Measure("Pelican: cold build"), pel_prep, pcmd, d["pelican"], logs / "pelican-cold",
+                        args.pelican_budget if n > 1000 else budget))
+    log(f"n={n}: cold builds ({', '.join(j.m.label.split(':')[0] for j in jobs)}, interleaved)")
+    # The peers write elsewhere, so our last cold build's cache and output are still there for the rebuilds.
+    run_jobs(jobs, reps, timeout)
+    cold = {j.m.label: j.m for j in jobs}
+    for m, where in ((jobs[0].m, out), (cold.get("Hugo: cold build (hugo --quiet)"), hout),
+                     (cold.get("Pelican: cold build"), pout)):
+        if m is not None and not m.error:
+            m.pages, m.files = count_output(where)
+
+    res["ours_cold"] = m = jobs[0].m
     if not m.error:
-        m.pages, m.files = count_output(out)
         log(f"n={n}: briefing no-change rebuild")
         res["ours_nochange"] = repeat(Measure("briefing: no-change rebuild"), reps, budget, lambda i: None, ours,
                                       REPO, logs / "ours-nochange", timeout)
@@ -399,43 +452,15 @@ def bench_size(n: int, args, hugo: str | None) -> dict[str, Measure]:
                            ("ours_edit", "briefing: one-brief edit")):
             res[key] = Measure(label, error="not run: the cold build failed")
 
-    # --- Hugo -------------------------------------------------------------------------------------------
-    if hugo and not args.skip_peers:
-        hout, hcache = base / "out-hugo", base / "hugo-cache"
-
-        def hugo_prep(_i: int) -> None:
-            rmtree(hout)
-            rmtree(hcache)
-            rmtree(d["hugo"] / "resources")
-
-        log(f"n={n}: Hugo cold build")
-        hcmd = [hugo, "--quiet", "--source", str(d["hugo"]), "--destination", str(hout), "--cacheDir", str(hcache)]
-        m = repeat(Measure("Hugo: cold build (hugo --quiet)"), reps, budget, hugo_prep, hcmd, d["hugo"],
-                   logs / "hugo-cold", timeout)
-        if not m.error:
-            m.pages, m.files = count_output(hout)
-        res["hugo_cold"] = m
-        log(f"n={n}: Hugo server one-brief rebuilds")
-        res["hugo_server"] = hugo_server_rebuilds(hugo, d, Edits(d), 5, True, 600)
-        res["hugo_server_full"] = hugo_server_rebuilds(hugo, d, Edits(d), 3, False, 600)
-    elif not args.skip_peers:
-        res["hugo_cold"] = Measure("Hugo: cold build (hugo --quiet)", error="hugo binary not found")
-
-    # --- Pelican ----------------------------------------------------------------------------------------
     if not args.skip_peers:
-        pout = base / "out-pelican"
-
-        def pel_prep(_i: int) -> None:
-            rmtree(pout)
-            rmtree(d["pelican"] / "cache")
-
-        log(f"n={n}: Pelican cold build")
-        pcmd = [sys.executable, "-m", "pelican", "-q", "content", "-o", str(pout), "-s", "pelicanconf.py"]
-        m = repeat(Measure("Pelican: cold build"), reps, args.pelican_budget if n > 1000 else budget, pel_prep, pcmd,
-                   d["pelican"], logs / "pelican-cold", timeout)
-        if not m.error:
-            m.pages, m.files = count_output(pout)
-        res["pelican_cold"] = m
+        if hugo:
+            res["hugo_cold"] = cold["Hugo: cold build (hugo --quiet)"]
+            log(f"n={n}: Hugo server one-brief rebuilds")
+            res["hugo_server"] = hugo_server_rebuilds(hugo, d, Edits(d), 5, True, 600)
+            res["hugo_server_full"] = hugo_server_rebuilds(hugo, d, Edits(d), 3, False, 600)
+        else:
+            res["hugo_cold"] = Measure("Hugo: cold build (hugo --quiet)", error="hugo binary not found")
+        res["pelican_cold"] = cold["Pelican: cold build"]
     return res
 
 
@@ -458,18 +483,19 @@ def fmt_ratio(r: float | None) -> str:
 
 
 def table(results: dict[int, dict[str, Measure]]) -> str:
-    rows = ["| N | build | runs | median | min–max | peak RSS | HTML pages / files |",
-            "|---:|---|---:|---:|---:|---:|---:|"]
+    rows = ["| N | build | runs | median wall | min–max | median CPU | peak RSS | HTML pages / files |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for n, res in results.items():
         for m in res.values():
             if m.error:
                 first = m.error.splitlines()[0][:160].replace("|", "\\|")
-                rows.append(f"| {n:,} | {m.label} | 0 | **failed** | {first} | — | — |")
+                rows.append(f"| {n:,} | {m.label} | 0 | **failed** | {first} | — | — | — |")
                 continue
             spread = f"{fmt_s(min(m.runs))}–{fmt_s(max(m.runs))}" if len(m.runs) > 1 else "—"
             rss = f"{m.peak_rss:.0f} MiB" if m.peak_rss else "—"
             pages = f"{m.pages:,} / {m.files:,}" if m.pages is not None else "—"
-            rows.append(f"| {n:,} | {m.label} | {len(m.runs)} | {fmt_s(m.median)} | {spread} | {rss} | {pages} |")
+            rows.append(f"| {n:,} | {m.label} | {len(m.runs)} | {fmt_s(m.median)} | {spread} | "
+                        f"{fmt_s(m.cpu_median)} | {rss} | {pages} |")
     return "\n".join(rows)
 
 
@@ -487,17 +513,25 @@ def targets(results: dict[int, dict[str, Measure]]) -> list[tuple[str, str, str]
     for n, res in results.items():
         oc, on, oe = med(res, "ours_cold"), med(res, "ours_nochange"), med(res, "ours_edit")
         hc, hs, pc = med(res, "hugo_cold"), med(res, "hugo_server"), med(res, "pelican_cold")
+        def cpu(key):
+            m = res.get(key)
+            return None if m is None or m.error else m.cpu_median
+
         r = ratio(oc, hc)
+        rc = ratio(cpu("ours_cold"), cpu("hugo_cold"))
         out.append((f"N={n:,}: cold ≤ {T_COLD_VS_HUGO}× Hugo cold", verdict(None if r is None else r <= T_COLD_VS_HUGO),
                     f"{fmt_s(oc)} vs {fmt_s(hc)} = {fmt_ratio(r)}"
                     + ("" if r is None or r <= T_COLD_VS_HUGO else
-                       f"; needs {fmt_s(oc - T_COLD_VS_HUGO * hc)} less")))
+                       f"; needs {fmt_s(oc - T_COLD_VS_HUGO * hc)} less")
+                    + ("" if rc is None else f" (CPU time: {fmt_ratio(rc)})")))
         r = ratio(pc, oc)
+        rc = ratio(cpu("pelican_cold"), cpu("ours_cold"))
         out.append((f"N={n:,}: cold ≥ {T_PELICAN_SPEEDUP:.0f}× faster than Pelican",
                     verdict(None if r is None else r >= T_PELICAN_SPEEDUP),
                     f"Pelican {fmt_s(pc)} / ours {fmt_s(oc)} = {fmt_ratio(r)} faster"
                     + ("" if r is None or r >= T_PELICAN_SPEEDUP else
-                       f"; needs {fmt_s(oc - pc / T_PELICAN_SPEEDUP)} less")))
+                       f"; needs {fmt_s(oc - pc / T_PELICAN_SPEEDUP)} less")
+                    + ("" if rc is None else f" (CPU time: {fmt_ratio(rc)})")))
         r = ratio(on, hc)
         out.append((f"N={n:,}: no-change rebuild ≤ {T_NOCHANGE_VS_HUGO}× Hugo cold",
                     verdict(None if r is None else r <= T_NOCHANGE_VS_HUGO),
@@ -519,8 +553,11 @@ def targets(results: dict[int, dict[str, Measure]]) -> list[tuple[str, str, str]
         orss = None if om is None or om.error else om.peak_rss
         hrss = None if hm is None or hm.error else hm.peak_rss
         ok = None if orss is None or hrss is None else orss < hrss
+        single = ""
+        if om is not None and om.extra.get("largest_process_mib"):
+            single = f" (our largest single process: {max(om.extra['largest_process_mib'])} MiB)"
         out.append((f"N={n:,}: cold-build peak memory < Hugo's", verdict(ok),
-                    f"{orss or 0:.0f} MiB vs {hrss or 0:.0f} MiB" if ok is not None else "—"))
+                    f"{orss or 0:.0f} MiB vs {hrss or 0:.0f} MiB{single}" if ok is not None else "—"))
     sizes = sorted(results)
     if 1000 in results and 10000 in results:
         a, b = results[1000].get("ours_cold"), results[10000].get("ours_cold")
@@ -563,8 +600,10 @@ def render(results: dict[int, dict[str, Measure]], info: dict, versions: dict, a
         f"Load average when the run started: {info.get('load', '?')}; at the end: "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on this machine shows up as noise).",
         "",
-        "Wall time is the median of the runs shown; peak RSS is the largest over those runs of max(largest single "
-        "process, sampled sum over the process tree).",
+        "Wall time is the median of the runs shown (cold builds of the three tools are interleaved run by run); "
+        "CPU is user+sys of the whole process tree (above wall when a tool uses both cores, and steadier than wall "
+        "when the machine is busy); peak RSS is the largest over those runs of max(largest single process, "
+        "sampled sum over the process tree). Hugo's server rebuild is Hugo's own figure.",
         "",
         table(results),
         "",
