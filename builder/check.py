@@ -43,27 +43,44 @@ def is_external(url: str) -> bool:
     return "//" in url or ":" in url.split("/", 1)[0]
 
 
-def check_links(pages: dict[str, str], files: set[str], problems: Problems) -> None:
-    """`pages`: HTML by site path; `files`: every other file the site will hold (assets, feeds)."""
-    parsed = {path: parse_page(html) for path, html in pages.items()}
+Target = tuple[str, str, str]  # (the URL as written, the site path it points at, its #fragment)
+
+
+def link_targets(path: str, page: PageLinks) -> tuple[Target, ...]:
+    """Where each internal link of the page at `path` points; the build cache keeps these per page."""
+    out = []
+    for url in page.links:
+        if is_external(url) or url.startswith("mailto:"):
+            continue
+        parts = urlsplit(url)
+        target = path
+        if parts.path:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
+            if parts.path.endswith("/"):
+                target = posixpath.join(target, "index.html")
+        out.append((url, target, parts.fragment))
+    return tuple(out)
+
+
+def check_targets(pages: dict[str, tuple[set[str] | frozenset[str], tuple[Target, ...]]], files: set[str],
+                  problems: Problems) -> None:
+    """`pages`: each page's ids and link targets by site path; `files`: every other file of the site."""
     broken: list[str] = []
-    for path, page in sorted(parsed.items()):
-        for url in page.links:
-            if is_external(url) or url.startswith("mailto:"):
-                continue
-            parts = urlsplit(url)
-            target = path
-            if parts.path:
-                target = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
-                if parts.path.endswith("/"):
-                    target = posixpath.join(target, "index.html")
+    for path, (_, targets) in sorted(pages.items()):
+        for url, target, fragment in targets:
             if target.startswith("../") or target == "..":
                 broken.append(f"{path}: link '{url}' leaves the site")
-            elif target not in parsed and target not in files:
+            elif target not in pages and target not in files:
                 broken.append(f"{path}: link '{url}' points at a missing page or file '{target}'")
-            elif parts.fragment and target in parsed and unquote(parts.fragment) not in parsed[target].ids:
-                broken.append(f"{path}: link '{url}' points at a missing anchor '#{parts.fragment}'")
+            elif fragment and target in pages and unquote(fragment) not in pages[target][0]:
+                broken.append(f"{path}: link '{url}' points at a missing anchor '#{fragment}'")
     for number, message in enumerate(broken, start=1):
         problems.error(Pos("site/" + message.split(":", 1)[0]), f"broken link {number}/{len(broken)}:"
                        + message.split(":", 1)[1],
                        "this is a template or engine bug if the content has no such link; report it")
+
+
+def check_links(pages: dict[str, str], files: set[str], problems: Problems) -> None:
+    """`pages`: HTML by site path; `files`: every other file the site will hold (assets, feeds)."""
+    parsed = {path: parse_page(html) for path, html in pages.items()}
+    check_targets({path: (page.ids, link_targets(path, page)) for path, page in parsed.items()}, files, problems)

@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             out = args.out or root / "site"
             result = build(root, out, strict=args.strict)
             report(result.problems)
-            print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s "
-                  f"into {out}, {len(result.problems.warnings)} warning(s)")
+            print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {out}: "
+                  f"{result.written} written, {result.unchanged} unchanged, "
+                  f"{len(result.problems.warnings)} warning(s)")
         elif args.command == "check":
             from builder.build import build
             result = build(root, None, strict=args.strict)

@@ -290,15 +290,20 @@ class Loader:
                         tuple(values.get("sources") or ()), dict(values["_lines"]))
 
 
-def load_project(paths: Paths, md: MarkdownIt, problems: Problems) -> Project | None:
-    """Everything the content says, or None when site settings are unusable."""
+def load_project(paths: Paths, md: MarkdownIt, problems: Problems,
+                 briefs: Callable[[Loader], list[Document]] | None = None) -> Project | None:
+    """Everything the content says, or None when site settings are unusable.
+
+    `briefs` loads the briefs instead (the build's cached, multi-core loader passes `lambda _: []`).
+    """
     loader = Loader(paths, md, problems)
+    found = briefs(loader) if briefs else loader.documents("briefs", schema.BRIEF, "brief")
     site = loader.site()
     project = Project(
         site=site,  # type: ignore[arg-type]
         sources=tuple(loader.sources()),
         entities=tuple(loader.entities()),
-        briefs=tuple(sorted(loader.documents("briefs", schema.BRIEF, "brief"), key=lambda d: (d.order, d.slug))),
+        briefs=tuple(sorted(found, key=lambda d: (d.order, d.slug))),
         pages=tuple(loader.documents("pages", schema.PAGE, "page", schema.SECTIONS)),
         claims=tuple(loader.claims()),
         events=tuple(loader.events()),

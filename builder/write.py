@@ -32,29 +32,71 @@ def safe_target(root: Path, rel: str) -> Path:
     return target
 
 
+class Staging:
+    """A new site assembled in a fresh folder beside `out`, then swapped in whole by `commit`.
+
+    Files unchanged since the last build are hard links to the live site's files (copies where linking
+    fails), so only what changed is written. Nothing here, or in a `finish` step, may modify an existing
+    file in place: a staged file may be the live site's own. Replace it (write a new file) instead.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.resolve()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(self.out)
+        self.path = Path(tempfile.mkdtemp(prefix=_prefix(self.out, "new"), dir=self.out.parent))
+        self._folders: set[Path] = set()
+
+    def _target(self, rel: str) -> Path:
+        target = safe_target(self.path, rel)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        return target
+
+    def write(self, rel: str, data: bytes) -> None:
+        target = self._target(rel)
+        target.write_bytes(data)
+        os.utime(target, (0, 0))  # fixed times: two builds give identical trees and zips
+
+    def link(self, rel: str, source: Path) -> None:
+        """Put the file `source` (from the live site) at `rel` without copying its bytes."""
+        target = self._target(rel)
+        try:
+            os.link(source, target)
+        except OSError:  # another filesystem, or links not allowed: copy
+            shutil.copyfile(source, target)
+            os.utime(target, (0, 0))
+
+    def commit(self, finish: Callable[[Path], None] | None = None) -> None:
+        """Run `finish` over the complete folder, then swap it in; on any failure leave `out` as it was."""
+        try:
+            if finish is not None:
+                finish(self.path)
+            os.chmod(self.path, 0o755)
+            swap_in(self.path, self.out)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
 def write_site(out: Path, files: dict[str, bytes], finish: Callable[[Path], None] | None = None) -> None:
     """Write `files` to a fresh folder next to `out`, then swap it in place of `out`.
 
     `finish` runs on the complete staging folder before the swap (the search index, the zip), so a
     failure there also leaves the last good site in place.
     """
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(out)
-    staging = Path(tempfile.mkdtemp(prefix=_prefix(out, "new"), dir=out.parent))
+    staging = Staging(out)
     try:
         for rel, data in sorted(files.items()):
-            target = safe_target(staging, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            os.utime(target, (0, 0))  # fixed times: two builds give identical trees and zips
-        if finish is not None:
-            finish(staging)
-        os.chmod(staging, 0o755)
-        swap_in(staging, out)
+            staging.write(rel, data)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.abort()
         raise
+    staging.commit(finish)
 
 
 def _prefix(out: Path, kind: str) -> str:

@@ -1,0 +1,198 @@
+"""The expensive steps, done once per change and over every core: briefs (load, resolve, render their text)
+and pages (render, write or link, and note their links for the check).
+
+A brief is the unit of the first step: its result depends only on its own bytes and on the names and
+sources it may point at (`cache.links_digest`), so it is cached under that key and merged back into the
+graph in the same order a plain build gives. A page is the unit of the second: its fingerprint
+(`cache.Fingerprints`) says whether the last build's file can stand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from builder import schema
+from builder.cache import OutputState, Prerendered, Stamp, Store, engine_digest, links_digest, sha, unchanged_file
+from builder.check import Target, link_targets, parse_page
+from builder.config import Paths
+from builder.load import Loader
+from builder.markup import create_markdown, render_markdown
+from builder.matcher import EntityMatcher
+from builder.model import Document, Markdown, Project
+from builder.parallel import Progress, fork_map
+from builder.problems import Problem, Problems
+from builder.render import Page, Renderer, SiteLinks, root_of
+from builder.resolve import Graph, Resolver
+from builder.write import Staging
+
+BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
+
+
+@dataclass
+class BriefResult:
+    """One brief loaded and resolved: what the rest of the build needs of it, without its tokens."""
+
+    document: Document | None  # None when it could not be loaded
+    html: str  # its text rendered for its own page
+    load_problems: list[Problem]
+    resolve_problems: list[Problem]
+    graph: dict[str, dict[Any, Any]]  # its share of each Graph field, in the order resolve made it
+
+
+class BriefWorker:
+    """Loads, resolves and renders one brief at a time; made before the fork, so workers share it."""
+
+    def __init__(self, paths: Paths, project: Project | None) -> None:
+        self.md = create_markdown()
+        self.loader = Loader(paths, self.md, Problems())
+        self.resolver = Resolver(project, EntityMatcher(project.entities), Problems()) if project else None
+        self.links = SiteLinks(project, BRIEF_ROOT) if project else None
+
+    def __call__(self, path: Path) -> BriefResult:
+        loaded, resolved = Problems(), Problems()
+        self.loader.problems = loaded
+        doc = self.loader.document(path, schema.BRIEF, "brief")
+        if doc is None or self.resolver is None or self.links is None:
+            return BriefResult(doc and _without_tokens(doc), "", loaded.items, [], {})
+        self.resolver.problems, self.resolver.graph = resolved, Graph()
+        self.resolver.brief(doc)
+        html = render_markdown(self.md, doc.body.tokens, self.links)
+        graph = self.resolver.graph
+        share = {f.name: dict(getattr(graph, f.name)) for f in fields(graph) if getattr(graph, f.name)}
+        return BriefResult(_without_tokens(doc), html, loaded.items, resolved.items, share)
+
+
+def _without_tokens(doc: Document) -> Document:
+    return replace(doc, body=Markdown(doc.body.text, doc.body.pos))
+
+
+def brief_paths(paths: Paths) -> list[Path]:
+    """The brief files, in the order `Loader.documents` reads them."""
+    folder = paths.content / "briefs"
+    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+
+
+def brief_key(paths: Paths, path: Path, stamps: dict[str, Stamp], context: str) -> str:
+    stamp = stamps.get(str(path))
+    try:
+        digest = stamp[3] if stamp else hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = "unreadable"
+    return sha(f"{engine_digest()}\0{context}\0{paths.rel(path)}\0{digest}")
+
+
+def load_briefs(paths: Paths, project: Project | None, store: Store | None, stamps: dict[str, Stamp],
+                progress: Progress) -> list[BriefResult]:
+    """Every brief's result, from the cache where its key is known, else worked out (on all cores)."""
+    files = brief_paths(paths)
+    if project is None:  # the site settings are unusable: only the briefs' own load problems matter
+        return fork_map(BriefWorker(paths, None), files, threshold=100)
+    context = links_digest(project)
+    keys = [brief_key(paths, path, stamps, context) for path in files]
+    cached = store.get_briefs(keys) if store else {}
+    todo = [path for path, key in zip(files, keys) if key not in cached]
+    fresh = dict(zip(todo, fork_map(BriefWorker(paths, project), todo, threshold=100,
+                                    progress=progress.counter("briefs", len(todo)))))
+    if store:
+        store.put_briefs({key: fresh[path] for path, key in zip(files, keys) if path in fresh}, set(keys))
+    return [cached[key] if key in cached else fresh[path] for path, key in zip(files, keys)]
+
+
+def prerendered(result: BriefResult) -> Document:
+    assert result.document is not None
+    body = result.document.body
+    return replace(result.document, body=Prerendered(body.text, body.pos, {BRIEF_ROOT: result.html}))
+
+
+def merge_briefs(results: dict[str, BriefResult]) -> Callable[[Resolver], None]:
+    """The brief step of `resolve`, from results worked out elsewhere: the same graph, in the same order."""
+    def briefs(resolver: Resolver) -> None:
+        for brief in resolver.project.briefs:
+            result = results[brief.slug]
+            resolver.problems.extend(result.resolve_problems)
+            for name, share in result.graph.items():
+                _merge_field(getattr(resolver.graph, name), share)
+    return briefs
+
+
+def _merge_field(target: dict[Any, Any], share: dict[Any, Any]) -> None:
+    for key, value in share.items():
+        if isinstance(value, Counter):
+            target.setdefault(key, Counter()).update(value)
+        elif isinstance(value, list):
+            target.setdefault(key, []).extend(value)
+        else:
+            target[key] = value
+
+
+def use_prerendered(renderer: Renderer) -> None:
+    """The `md` filter gives a cached brief text as it was rendered, when the page sits at the same depth."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    original = renderer.env.filters["md"]
+
+    @pass_context
+    def md(ctx: Any, doc: Any) -> Markup:
+        if isinstance(doc, Prerendered) and ctx["root"] in doc.html:
+            return Markup(doc.html[ctx["root"]])
+        return original(ctx, doc)
+    renderer.env.filters["md"] = md
+
+
+# -- pages ----------------------------------------------------------------------------------------
+@dataclass
+class PageOut:
+    """What rendering one page left behind: its file's digest and size, and its anchors and links."""
+
+    digest: str
+    size: int
+    written: bool  # False when the bytes equal the last build's file, which was linked instead
+    ids: frozenset[str]
+    targets: tuple[Target, ...]
+
+
+class PageWorker:
+    """Renders a page and puts it into the staging folder (or only checks it when there is none)."""
+
+    def __init__(self, renderer: Renderer, staging: Staging | None, previous: OutputState | None) -> None:
+        self.renderer = renderer
+        self.staging = staging
+        self.previous = previous
+        for template in TEMPLATES_TO_WARM:  # compiled once here, before the fork, not once per worker
+            try:
+                renderer.env.get_template(template)
+            except Exception:  # noqa: BLE001 - a missing template is reported when a page uses it
+                pass
+
+    def __call__(self, page: Page) -> PageOut:
+        data = self.renderer.render(page).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        written = self.put(page.path, data, digest)
+        parsed = parse_page(data.decode("utf-8"))
+        return PageOut(digest, len(data), written, frozenset(parsed.ids), link_targets(page.path, parsed))
+
+    def put(self, rel: str, data: bytes, digest: str) -> bool:
+        if self.staging is None:
+            return False
+        previous = self.previous
+        if previous and previous.files.get(rel, ("",))[0] == digest and unchanged_file(self.staging.out, rel, previous):
+            self.staging.link(rel, self.staging.out / rel)
+            return False
+        self.staging.write(rel, data)
+        return True
+
+
+TEMPLATES_TO_WARM = ("brief.html", "entity.html", "source.html", "alias.html", "page.html")
+
+
+def render_pages(worker: PageWorker, pages: list[Page], progress: Progress) -> list[PageOut]:
+    return fork_map(worker, pages, threshold=200, progress=progress.counter("pages", len(pages)))
+
+
+__all__ = ["BriefResult", "BriefWorker", "PageOut", "PageWorker", "load_briefs", "merge_briefs", "prerendered",
+           "render_pages", "root_of", "use_prerendered"]
