@@ -30,6 +30,9 @@ from builder.resolve import Graph, Resolver
 from builder.write import Staging
 
 BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
+# Below these counts the work stays in this process: starting workers would cost more than it saves.
+BRIEFS_PER_FORK = 100
+PAGES_PER_FORK = 200
 
 
 @dataclass
@@ -90,12 +93,12 @@ def load_briefs(paths: Paths, project: Project | None, store: Store | None, stam
     """Every brief's result, from the cache where its key is known, else worked out (on all cores)."""
     files = brief_paths(paths)
     if project is None:  # the site settings are unusable: only the briefs' own load problems matter
-        return fork_map(BriefWorker(paths, None), files, threshold=100)
+        return fork_map(BriefWorker(paths, None), files, threshold=BRIEFS_PER_FORK)
     context = links_digest(project)
     keys = [brief_key(paths, path, stamps, context) for path in files]
     cached = store.get_briefs(keys) if store else {}
     todo = [path for path, key in zip(files, keys) if key not in cached]
-    fresh = dict(zip(todo, fork_map(BriefWorker(paths, project), todo, threshold=100,
+    fresh = dict(zip(todo, fork_map(BriefWorker(paths, project), todo, threshold=BRIEFS_PER_FORK,
                                     progress=progress.counter("briefs", len(todo)))))
     if store:
         store.put_briefs({key: fresh[path] for path, key in zip(files, keys) if path in fresh}, set(keys))
@@ -191,7 +194,7 @@ TEMPLATES_TO_WARM = ("brief.html", "entity.html", "source.html", "alias.html", "
 
 
 def render_pages(worker: PageWorker, pages: list[Page], progress: Progress) -> list[PageOut]:
-    return fork_map(worker, pages, threshold=200, progress=progress.counter("pages", len(pages)))
+    return fork_map(worker, pages, threshold=PAGES_PER_FORK, progress=progress.counter("pages", len(pages)))
 
 
 __all__ = ["BriefResult", "BriefWorker", "PageOut", "PageWorker", "load_briefs", "merge_briefs", "prerendered",

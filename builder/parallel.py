@@ -50,7 +50,7 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200,
     A worker that dies (killed, out of memory) fails the build with BrokenProcessPool instead of hanging it.
     """
     global _job
-    workers = min(cores(), max(1, len(items) // 50))
+    workers = min(cores(), len(items))
     if len(items) < threshold or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _serial(work, items, progress)
     results: list[R | None] = [None] * len(items)

@@ -1,0 +1,249 @@
+"""An incremental build gives exactly the bytes of a clean build, whatever changed; one with nothing to do
+writes nothing; and the cache is thrown away when the templates or the engine change.
+
+A clean build here is a copy of the project without its .cache/, built into a fresh folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from builder import cache, incremental
+from builder.build import Result, build
+from builder.config import ENGINE_ROOT
+from builder.problems import BuildFailed
+from conftest import mini_files, write_project
+
+FINISHED = ("pagefind/", "briefing.zip")  # made again over the whole site whenever a page changes
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int, int]]:
+    out = {}
+    for p in folder.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            out[p.relative_to(folder).as_posix()] = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+    return out
+
+
+def clean_build(root: Path, tmp: Path) -> dict[str, bytes]:
+    copy, out = tmp / "clean-project", tmp / "clean-site"
+    for folder in (copy, out):
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".cache", "site"))
+    build(copy, out)
+    return snapshot(out)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+SECOND_SEED = """\
+Harbour Board Names Interim Chief
+
+Marta Ostrova will chair the harbour board until new elections, the board said on Friday.
+
+Ostrova said the port would reopen talks with the shipping lines.
+"""
+
+DEPUTY = """\
+---
+title: The deputy
+summary: Who runs the ministry now.
+people: [lis]
+sources: [port-news]
+---
+[[Piotr Lis]] leads the ministry for now [@port-news#p3].
+"""
+
+# Each step changes the mini project the way an editor would; the build after it must equal a clean one.
+STEPS: list[tuple[str, Callable[[Path], None]]] = [
+    ("brief text", lambda r: edit(r / "content/briefs/resignation.md", "resigned after", "quit after")),
+    ("brief title", lambda r: edit(r / "content/briefs/resignation.md", "title: The resignation",
+                                   "title: The resignation, revised")),
+    ("brief added", lambda r: (r / "content/briefs/deputy.md").write_text(DEPUTY, encoding="utf-8")),
+    ("person profile", lambda r: edit(r / "content/people.yaml", "Leads the ministry for now",
+                                      "Runs the ministry until a successor is named")),
+    ("person alias", lambda r: edit(r / "content/people.yaml", "aliases: [Lis]", "aliases: [Lis, P. Lis]")),
+    ("person added", lambda r: append(r / "content/people.yaml", (
+        "- id: ostrova\n  name: Marta Ostrova\n  aliases: [Ostrova]\n  role: Harbour board chair\n"
+        "  profile: Chairs the harbour board [@port-news#p1].\n"))),
+    ("organisation", lambda r: edit(r / "content/organisations.yaml", "kind: think tank", "kind: research institute")),
+    ("source title", lambda r: edit(r / "content/sources.yaml", "short: PN", "short: Port News")),
+    ("source added", lambda r: (
+        (r / "seeds/board.txt").write_text(SECOND_SEED, encoding="utf-8"),
+        append(r / "content/sources.yaml", "- id: board\n  seed: board.txt\n  title: Harbour Board Names Interim Chief\n"),
+        append(r / "content/briefs/deputy.md", "\nMarta Ostrova chairs the harbour board [@board#p1].\n"))),
+    ("source removed", lambda r: (
+        edit(r / "content/briefs/deputy.md", "\nMarta Ostrova chairs the harbour board [@board#p1].\n", ""),
+        edit(r / "content/sources.yaml", "- id: board\n  seed: board.txt\n  title: Harbour Board Names Interim Chief\n", ""),
+        (r / "seeds/board.txt").unlink())),
+    ("person removed", lambda r: edit(r / "content/people.yaml", (
+        "- id: ostrova\n  name: Marta Ostrova\n  aliases: [Ostrova]\n  role: Harbour board chair\n"
+        "  profile: Chairs the harbour board [@port-news#p1].\n"), "")),
+    ("brief removed", lambda r: (r / "content/briefs/deputy.md").unlink()),
+    ("site settings", lambda r: edit(r / "content/site.yaml", "title: Port Briefing", "title: The Port Briefing")),
+]
+
+
+def test_every_kind_of_edit_gives_the_bytes_of_a_clean_build(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    for name, step in STEPS:
+        before = snapshot(out)
+        step(root)
+        result = build(root, out)
+        after = snapshot(out)
+        assert after != before, f"{name}: the edit changed nothing (the test would prove nothing)"
+        assert after == clean_build(root, tmp_path), f"{name}: the incremental build differs from a clean one"
+        assert result.written + result.unchanged == result.pages
+
+
+def test_unchanged_files_keep_their_inode_and_only_changed_pages_are_written(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    before, old = stats(out), snapshot(out)
+    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    result = build(root, out)
+    after, new = stats(out), snapshot(out)
+    changed = {rel for rel in new if old.get(rel) != new[rel]}
+    assert "briefs/resignation/index.html" in changed
+    assert result.written == len([rel for rel in changed if rel.endswith(".html") and not rel.startswith(FINISHED)])
+    for rel in new:
+        if rel not in changed and not rel.startswith(FINISHED):
+            assert after[rel][0] == before[rel][0], f"{rel} was rewritten although its bytes are the same"
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    first = build(root, out)
+    before = stats(out)
+    again = build(root, out)
+    assert stats(out) == before  # same inodes, mtimes and ctimes: not a byte written, not a file touched
+    assert (again.written, again.unchanged, again.pages) == (0, first.pages, first.pages)
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".site")) == []
+
+
+def test_a_rebuild_with_nothing_changed_still_reports_the_warnings(tmp_path: Path) -> None:
+    files = mini_files()
+    files["content/briefs/resignation.md"] = str(files["content/briefs/resignation.md"]) + "\nAn uncited line.\n"
+    root = write_project(tmp_path / "mini", files)
+    first = build(root, root / "site")
+    assert first.problems.warnings
+    again = build(root, root / "site")
+    assert again.written == 0
+    assert sorted(map(str, again.problems.warnings)) == sorted(map(str, first.problems.warnings))
+    with pytest.raises(BuildFailed):
+        build(root, root / "site", strict=True)
+
+
+def test_a_damaged_output_folder_is_repaired(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    with open(out / "index.html", "ab") as page:  # edited in place: same inode, new mtime
+        page.write(b"<!-- tampered -->")
+    (out / "people" / "lis" / "index.html").unlink()
+    (out / "stray.txt").write_text("left here", encoding="utf-8")
+    build(root, out)
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
+def test_a_template_change_renders_every_page_again(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    first = build(root, out)
+    base = (ENGINE_ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    assert "<body>\n" in base
+    write_project(root, {"templates/base.html": base.replace("<body>\n", "<body>\n<!-- project frame -->\n", 1)})
+    result = build(root, out)
+    site = snapshot(out)
+    assert site == clean_build(root, tmp_path)
+    framed = [rel for rel, data in site.items() if rel.endswith(".html") and b"<!-- project frame -->" in data]
+    assert "index.html" in framed and "briefs/resignation/index.html" in framed
+    assert result.written == len(framed) and result.written < first.pages + 1
+
+
+def test_an_engine_change_throws_the_cache_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    rendered, briefs = counting(monkeypatch)
+    build(root, out)
+    assert (rendered, briefs) == ([], [])  # nothing to do
+    monkeypatch.setattr(cache, "_engine", "another engine")
+    result = build(root, out)
+    assert len(rendered) == result.pages and briefs == ["resignation.md"]
+    assert result.written == result.pages  # the last build's record is not trusted either: written anew
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    rendered: list[str] = []
+    briefs: list[str] = []
+    page_call, brief_call = incremental.PageWorker.__call__, incremental.BriefWorker.__call__
+
+    def page(self, p):  # type: ignore[no-untyped-def]
+        rendered.append(p.path)
+        return page_call(self, p)
+
+    def brief(self, path):  # type: ignore[no-untyped-def]
+        briefs.append(path.name)
+        return brief_call(self, path)
+    monkeypatch.setattr(incremental.PageWorker, "__call__", page)
+    monkeypatch.setattr(incremental.BriefWorker, "__call__", brief)
+    return rendered, briefs
+
+
+def test_a_generated_corpus_over_several_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Briefs and pages are spread over forked workers (thresholds lowered so a small corpus does it).
+    from bench import corpus
+
+    monkeypatch.setattr(incremental, "BRIEFS_PER_FORK", 10)
+    monkeypatch.setattr(incremental, "PAGES_PER_FORK", 10)
+    root = tmp_path / "corpus"
+    corpus.write_briefing(corpus.generate(40), root)
+    out = root / "site"
+    build(root, out)
+    assert snapshot(out) == clean_build(root, tmp_path)
+    briefs = sorted((root / "content" / "briefs").glob("*.md"))
+    cited = next(line for line in briefs[3].read_text(encoding="utf-8").splitlines() if "[@" in line)
+    append(briefs[3], "\n" + cited + "\n")
+    briefs[5].unlink()
+    shutil.copy(briefs[7], briefs[7].with_name("brief-99999-added.md"))
+    people = root / "content" / "people.yaml"
+    edit(people, "  profile: \"", "  profile: \"Edited. ")
+    result = build(root, out)
+    assert 0 < result.written < result.pages
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
+def test_an_unusable_cache_is_only_slower(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    (root / ".cache" / "build.sqlite3").write_bytes(b"not a database")
+    for name in os.listdir(root / ".cache"):
+        if name != "build.sqlite3":
+            (root / ".cache" / name).unlink()
+    result: Result = build(root, out)
+    assert snapshot(out) == clean_build(root, tmp_path)
+    assert result.pages > 0
