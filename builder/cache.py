@@ -38,6 +38,7 @@ from builder.problems import Problem
 FORMAT = 3  # bump when what the cache stores changes shape
 ENV_INPUTS = ("BRIEFING_BASE_URL", "SOURCE_DATE_EPOCH")  # settings the build reads from the environment
 Stamp = tuple[int, int, int, str]  # size, mtime_ns, inode, sha256
+Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...]]  # a page's ids, and where its links point
 
 
 # -- digests --------------------------------------------------------------------------------------
@@ -105,6 +106,25 @@ def inputs_digest(stamps: dict[str, Stamp]) -> str:
     return h.hexdigest()
 
 
+@dataclass
+class Inputs:
+    """Every input file's stamp and the digest of them all (with the engine and the settings it reads)."""
+
+    stamps: dict[str, Stamp]
+    digest: str
+
+
+def scan(paths: Paths, store: "Store") -> Inputs:
+    started = time.time_ns()
+    known, trusted_before = store.get_meta("inputs") or ({}, 0)
+    stamps = scan_inputs(paths, known, trusted_before)
+    if stamps.keys() != known.keys() or any(known[k] is not v for k, v in stamps.items()):
+        # Some file was read (changed, new, or too recent to trust): record the digests. A file changed
+        # within a second of this scan is read again next time, whatever its stamp says.
+        store.put_meta("inputs", (stamps, started - 1_000_000_000))
+    return Inputs(stamps, inputs_digest(stamps))
+
+
 # -- what a build remembers of its output folder --------------------------------------------------
 @dataclass
 class OutputState:
@@ -113,7 +133,6 @@ class OutputState:
     inputs: str  # inputs_digest of that build
     files: dict[str, tuple[str, int, int]]  # site path → (sha256 or "" when unknown, size, inode)
     pages: dict[str, str]  # page path → fingerprint
-    links: dict[str, tuple[frozenset[str], tuple[tuple[str, str, str], ...]]]  # page → (ids, link targets)
     before_finish: str  # digest of the site before the last steps (search index, zip) ran over it
     finish_files: tuple[str, ...]  # what those steps added or replaced
     problems: list[Problem] = field(default_factory=list)
@@ -257,6 +276,13 @@ class Store:
                     db.executemany("DELETE FROM briefs WHERE k = ?", stale)
         self._run(put)
 
+    def get_links(self, out: Path) -> dict[str, Links]:
+        """Each page's anchors and link targets, as the last build into `out` found them."""
+        def fetch(db: sqlite3.Connection) -> dict[str, Links]:
+            row = db.execute("SELECT v FROM outputs WHERE k = ?", ("links:" + str(out),)).fetchone()
+            return pickle.loads(row[0]) if row else {}
+        return self._run(fetch, {})
+
     def get_output(self, out: Path) -> OutputState | None:
         def fetch(db: sqlite3.Connection) -> OutputState | None:
             row = db.execute("SELECT v FROM outputs WHERE k = ?", (str(out),)).fetchone()
@@ -264,12 +290,13 @@ class Store:
             return state if isinstance(state, OutputState) and state.engine == engine_digest() else None
         return self._run(fetch)
 
-    def put_output(self, out: Path, state: OutputState | None) -> None:
+    def put_output(self, out: Path, state: OutputState, links: dict[str, Links]) -> None:
         def put(db: sqlite3.Connection) -> None:
-            if state is None:
-                db.execute("DELETE FROM outputs WHERE k = ?", (str(out),))
-            else:
-                db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (str(out), pickle.dumps(state, protocol=5)))
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", [
+                    (str(out), pickle.dumps(state, protocol=5)),
+                    ("links:" + str(out), pickle.dumps(links, protocol=5))])
         self._run(put)
 
     def get_meta(self, key: str) -> Any:
@@ -289,10 +316,6 @@ class Store:
             except sqlite3.Error:
                 pass
             self.db = None
-
-
-def now_ns() -> int:
-    return time.time_ns()
 
 
 # -- a brief's body from the cache ----------------------------------------------------------------
@@ -346,6 +369,10 @@ _SKIP = frozenset({"pos", "key_lines", "tokens"})  # where a thing sits in its f
 _MEMO_TYPES = (Document, Entity, Source)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 class Canon:
     """A stable, hashable stand-in for the data a page reads; model objects are digested once per build."""
 
@@ -353,25 +380,35 @@ class Canon:
         self.memo: dict[int, tuple[Any, str]] = {}
 
     def __call__(self, obj: Any) -> Any:
-        if obj is None or isinstance(obj, (str, int, float, bool)):
-            return str(obj) if isinstance(obj, Markup) else obj
-        if isinstance(obj, (list, tuple)):
-            return tuple(self(x) for x in obj)
+        kind = type(obj)
+        if kind in _PLAIN:
+            return obj
+        if kind is list or kind is tuple:
+            return tuple(x if type(x) in _PLAIN else self(x) for x in obj)
+        if isinstance(obj, str):  # Markup and other str subclasses: their text
+            return str(obj)
         if isinstance(obj, dict):
             return ("dict", tuple(sorted(((repr(k), self(v)) for k, v in obj.items()), key=lambda kv: kv[0])))
+        if isinstance(obj, (list, tuple)):
+            return tuple(self(x) for x in obj)
         if isinstance(obj, (set, frozenset)):
             return ("set", tuple(sorted(repr(self(x)) for x in obj)))
         if isinstance(obj, Markdown):
             return ("md", obj.text)
         if is_dataclass(obj) and not isinstance(obj, type):
             return self._dataclass(obj)
-        raise TypeError(f"no stable digest for {type(obj).__name__}: teach builder.cache.Canon about it")
+        raise TypeError(f"no stable digest for {kind.__name__}: teach builder.cache.Canon about it")
 
     def _dataclass(self, obj: Any) -> Any:
         hit = self.memo.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1]
-        value = (type(obj).__name__, tuple(self(getattr(obj, f.name)) for f in fields(obj) if f.name not in _SKIP))
+        kind = type(obj)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(f.name for f in fields(obj) if f.name not in _SKIP)
+        values = (getattr(obj, name) for name in names)
+        value = (kind.__name__, tuple(v if type(v) in _PLAIN else self(v) for v in values))
         if isinstance(obj, _MEMO_TYPES):
             value = sha(repr(value))  # type: ignore[assignment]
             self.memo[id(obj)] = (obj, value)  # type: ignore[assignment]

@@ -1,10 +1,9 @@
-"""The expensive steps, done once per change and over every core: briefs (load, resolve, render their text)
-and pages (render, write or link, and note their links for the check).
+"""Load and resolve, incrementally and over every core: a brief is loaded, resolved and its text rendered once
+per change.
 
-A brief is the unit of the first step: its result depends only on its own bytes and on the names and
-sources it may point at (`cache.links_digest`), so it is cached under that key and merged back into the
-graph in the same order a plain build gives. A page is the unit of the second: its fingerprint
-(`cache.Fingerprints`) says whether the last build's file can stand.
+A brief's result depends only on its own bytes and on the names and sources it may point at
+(`cache.links_digest`), so it is cached under that key and merged back into the graph in the same order a
+plain build gives (`resolve` takes the merge as its brief step).
 """
 
 from __future__ import annotations
@@ -15,24 +14,20 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from builder import schema
-from builder.cache import OutputState, Prerendered, Stamp, Store, engine_digest, links_digest, sha, unchanged_file
-from builder.check import Target, link_targets, parse_page
+from builder import meta, schema
+from builder.cache import Inputs, Prerendered, Stamp, Store, engine_digest, links_digest, sha
 from builder.config import Paths
-from builder.load import Loader
+from builder.load import Loader, load_project
 from builder.markup import create_markdown, render_markdown
 from builder.matcher import EntityMatcher
 from builder.model import Document, Markdown, Project
 from builder.parallel import Progress, fork_map
-from builder.problems import Problem, Problems
-from builder.render import Page, Renderer, SiteLinks, root_of
-from builder.resolve import Graph, Resolver
-from builder.write import Staging
+from builder.problems import BuildFailed, Problem, Problems
+from builder.render import Renderer, SiteLinks
+from builder.resolve import Graph, Resolver, resolve
 
 BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
-# Below these counts the work stays in this process: starting workers would cost more than it saves.
-BRIEFS_PER_FORK = 100
-PAGES_PER_FORK = 200
+BRIEFS_PER_FORK = 100  # below this, briefs are worked out in this process: workers would cost more than they save
 
 
 @dataclass
@@ -147,55 +142,18 @@ def use_prerendered(renderer: Renderer) -> None:
     renderer.env.filters["md"] = md
 
 
-# -- pages ----------------------------------------------------------------------------------------
-@dataclass
-class PageOut:
-    """What rendering one page left behind: its file's digest and size, and its anchors and links."""
-
-    digest: str
-    size: int
-    written: bool  # False when the bytes equal the last build's file, which was linked instead
-    ids: frozenset[str]
-    targets: tuple[Target, ...]
-
-
-class PageWorker:
-    """Renders a page and puts it into the staging folder (or only checks it when there is none)."""
-
-    def __init__(self, renderer: Renderer, staging: Staging | None, previous: OutputState | None) -> None:
-        self.renderer = renderer
-        self.staging = staging
-        self.previous = previous
-        for template in TEMPLATES_TO_WARM:  # compiled once here, before the fork, not once per worker
-            try:
-                renderer.env.get_template(template)
-            except Exception:  # noqa: BLE001 - a missing template is reported when a page uses it
-                pass
-
-    def __call__(self, page: Page) -> PageOut:
-        data = self.renderer.render(page).encode("utf-8")
-        digest = hashlib.sha256(data).hexdigest()
-        written = self.put(page.path, data, digest)
-        parsed = parse_page(data.decode("utf-8"))
-        return PageOut(digest, len(data), written, frozenset(parsed.ids), link_targets(page.path, parsed))
-
-    def put(self, rel: str, data: bytes, digest: str) -> bool:
-        if self.staging is None:
-            return False
-        previous = self.previous
-        if previous and previous.files.get(rel, ("",))[0] == digest and unchanged_file(self.staging.out, rel, previous):
-            self.staging.link(rel, self.staging.out / rel)
-            return False
-        self.staging.write(rel, data)
-        return True
-
-
-TEMPLATES_TO_WARM = ("brief.html", "entity.html", "source.html", "alias.html", "page.html")
-
-
-def render_pages(worker: PageWorker, pages: list[Page], progress: Progress) -> list[PageOut]:
-    return fork_map(worker, pages, threshold=PAGES_PER_FORK, progress=progress.counter("pages", len(pages)))
-
-
-__all__ = ["BriefResult", "BriefWorker", "PageOut", "PageWorker", "load_briefs", "merge_briefs", "prerendered",
-           "render_pages", "root_of", "use_prerendered"]
+def load_and_resolve(paths: Paths, problems: Problems, store: Store | None = None, inputs: Inputs | None = None,
+                     progress: Progress | None = None) -> tuple[Project, Graph]:
+    """The model and its cross-links, as `load_project` and `resolve` give them, with the briefs cached."""
+    project = load_project(paths, create_markdown(), problems, briefs=lambda _: [])
+    if project is not None:
+        project = meta.with_base_url(project, problems)
+    results = load_briefs(paths, project, store, inputs.stamps if inputs else {}, progress or Progress())
+    for result in results:
+        problems.extend(result.load_problems)
+    if project is None or problems.errors:
+        raise BuildFailed(problems)
+    loaded = {r.document.slug: r for r in results if r.document}
+    briefs = sorted((prerendered(r) for r in loaded.values()), key=lambda d: (d.order, d.slug))
+    project = replace(project, briefs=tuple(briefs))
+    return project, resolve(project, EntityMatcher(project.entities), problems, briefs=merge_briefs(loaded))

@@ -37,15 +37,18 @@ def _run_chunk(bounds: tuple[int, int]) -> tuple[int, list[object]]:
     return bounds[0], [work(items[i]) for i in range(*bounds)]
 
 
-def _chunks(count: int, workers: int) -> list[tuple[int, int]]:
+def _chunks(count: int, workers: int, solo: int = 0) -> list[tuple[int, int]]:
     # Small chunks keep both cores busy to the end and let the progress bar move; ~16 per worker.
-    size = max(1, min(64, count // (workers * 16) or 1))
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
+    size = max(1, min(64, (count - solo) // (workers * 16) or 1))
+    return [(i, i + 1) for i in range(min(solo, count))] + [
+        (start, min(start + size, count)) for start in range(solo, count, size)]
 
 
-def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200,
+def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, solo: int = 0,
              progress: Callable[[int], None] | None = None) -> list[R]:
     """[work(x) for x in items], over all cores when there are enough items; results in input order.
+
+    The first `solo` items are handed out one by one, first: put the slowest there.
 
     A worker that dies (killed, out of memory) fails the build with BrokenProcessPool instead of hanging it.
     """
@@ -58,7 +61,7 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200,
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             done = 0
-            for future in as_completed([pool.submit(_run_chunk, c) for c in _chunks(len(items), workers)]):
+            for future in as_completed([pool.submit(_run_chunk, c) for c in _chunks(len(items), workers, solo)]):
                 start, chunk = future.result()
                 results[start:start + len(chunk)] = chunk  # type: ignore[assignment]
                 done += len(chunk)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import pytest
 
-from builder import cache, incremental
+from builder import cache, incremental, output
 from builder.build import Result, build
 from builder.config import ENGINE_ROOT
 from builder.problems import BuildFailed
@@ -199,7 +199,7 @@ def test_an_engine_change_throws_the_cache_away(tmp_path: Path, monkeypatch: pyt
 def counting(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
     rendered: list[str] = []
     briefs: list[str] = []
-    page_call, brief_call = incremental.PageWorker.__call__, incremental.BriefWorker.__call__
+    page_call, brief_call = output.PageWorker.__call__, incremental.BriefWorker.__call__
 
     def page(self, p):  # type: ignore[no-untyped-def]
         rendered.append(p.path)
@@ -208,7 +208,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
     def brief(self, path):  # type: ignore[no-untyped-def]
         briefs.append(path.name)
         return brief_call(self, path)
-    monkeypatch.setattr(incremental.PageWorker, "__call__", page)
+    monkeypatch.setattr(output.PageWorker, "__call__", page)
     monkeypatch.setattr(incremental.BriefWorker, "__call__", brief)
     return rendered, briefs
 
@@ -218,7 +218,7 @@ def test_a_generated_corpus_over_several_cores(tmp_path: Path, monkeypatch: pyte
     from bench import corpus
 
     monkeypatch.setattr(incremental, "BRIEFS_PER_FORK", 10)
-    monkeypatch.setattr(incremental, "PAGES_PER_FORK", 10)
+    monkeypatch.setattr(output, "PAGES_PER_FORK", 10)
     root = tmp_path / "corpus"
     corpus.write_briefing(corpus.generate(40), root)
     out = root / "site"

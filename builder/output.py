@@ -1,0 +1,195 @@
+"""Render, check and write, incrementally and over every core.
+
+A page is rendered only when its fingerprint (`cache.Fingerprints`: a digest of exactly what its template
+reads) differs from the last build's, and written only when its bytes differ from the file the last build
+left; everything else is a hard link to the live site's file in the staging folder. The link check runs over
+every page, with the anchors and links of unchanged pages taken from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder import publish
+from builder.cache import Fingerprints, Inputs, Links, OutputState, TEMPLATE_READS, sha, unchanged_file, walk_site
+from builder.check import Target, check_targets, link_targets, parse_page
+from builder.config import Paths
+from builder.incremental import use_prerendered
+from builder.markup import create_markdown
+from builder.model import Project
+from builder.pages import build_pages
+from builder.parallel import Progress, fork_map
+from builder.problems import BuildFailed, Problems
+from builder.render import Page, Renderer, pygments_css
+from builder.resolve import Graph
+from builder.search import reader_pages
+from builder.write import Staging, copy_assets
+
+PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
+_PER_ITEM = frozenset({"brief.html", "entity.html", "source.html", "alias.html", "page.html"})
+
+
+@dataclass
+class Site:
+    """Everything a build puts in the output folder, before the last steps."""
+
+    pages: list[Page]
+    files: dict[str, bytes]  # every file that is not a page: assets, feed, sitemap, data exports
+    renderer: Renderer
+    fingerprints: dict[str, str]
+
+
+def plan_site(paths: Paths, project: Project, graph: Graph, problems: Problems, inputs: Inputs) -> Site:
+    renderer = Renderer(project, graph, paths, create_markdown())
+    use_prerendered(renderer)
+    pages = build_pages(project, graph) + reader_pages(project)
+    extra = publish.site_files(project, pages, problems)  # feed, sitemap, robots.txt, data/
+    has_feed = "feed.xml" in extra
+    renderer.env.globals.update(publish.template_globals(project, graph, has_feed=has_feed))
+    files = copy_assets(paths.asset_dirs)
+    files["assets/pygments.css"] = pygments_css().encode()
+    files[".nojekyll"] = b""
+    files.update(extra)
+    prints = Fingerprints(project, graph, [has_feed], templates_digest(paths, inputs))
+    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages})
+
+
+def templates_digest(paths: Paths, inputs: Inputs) -> str:
+    folders = tuple(str(d) + "/" for d in paths.template_dirs)
+    return sha(repr(sorted((p, s[3]) for p, s in inputs.stamps.items() if p.startswith(folders))))
+
+
+@dataclass
+class PageOut:
+    """What rendering one page left behind: its file's digest and size, and its anchors and links."""
+
+    digest: str
+    size: int
+    written: bool  # False when the bytes equal the last build's file, which was linked instead
+    ids: frozenset[str]
+    targets: tuple[Target, ...]
+
+
+class PageWorker:
+    """Renders a page and puts it into the staging folder (or only checks it when there is none)."""
+
+    def __init__(self, renderer: Renderer, staging: Staging | None, previous: OutputState | None) -> None:
+        self.renderer = renderer
+        self.staging = staging
+        self.previous = previous
+
+    def __call__(self, page: Page) -> PageOut:
+        data = self.renderer.render(page).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        written = self.put(page.path, data, digest)
+        parsed = parse_page(data.decode("utf-8"))
+        return PageOut(digest, len(data), written, frozenset(parsed.ids), link_targets(page.path, parsed))
+
+    def put(self, rel: str, data: bytes, digest: str) -> bool:
+        if self.staging is None:
+            return False
+        if self.previous and self.previous.files.get(rel, ("",))[0] == digest and \
+                unchanged_file(self.staging.out, rel, self.previous):
+            self.staging.link(rel, self.staging.out / rel)
+            return False
+        self.staging.write(rel, data)
+        return True
+
+
+def render_pages(worker: PageWorker, pages: list[Page], progress: Progress) -> list[PageOut]:
+    """Lists and indexes first, one per worker task: they are the slow pages, and should not come last."""
+    for template in {page.template for page in pages}:  # compiled once here, before the fork
+        worker.renderer.env.get_template(template)
+    order = sorted(range(len(pages)), key=lambda i: pages[i].template in _PER_ITEM)
+    solo = sum(1 for page in pages if page.template not in _PER_ITEM)
+    results = fork_map(worker, [pages[i] for i in order], threshold=PAGES_PER_FORK, solo=solo,
+                       progress=progress.counter("pages", len(pages)))
+    out: list[PageOut] = [None] * len(pages)  # type: ignore[list-item]
+    for i, result in zip(order, results):
+        out[i] = result
+    return out
+
+
+def render_site(site: Site, staging: Staging, previous: OutputState | None, links: dict[str, Links],
+                progress: Progress) -> dict[str, PageOut]:
+    """Pages whose fingerprint matches the last build's are linked from it; the rest are rendered."""
+    out: dict[str, PageOut] = {}
+    todo = []
+    for page in site.pages:
+        kept = links.get(page.path)
+        if (kept and previous and previous.pages.get(page.path) == site.fingerprints[page.path]
+                and unchanged_file(staging.out, page.path, previous)):
+            staging.link(page.path, staging.out / page.path)
+            digest, size, _ = previous.files[page.path]
+            out[page.path] = PageOut(digest, size, False, *kept)
+        else:
+            todo.append(page)
+    rendered = render_pages(PageWorker(site.renderer, staging, previous), todo, progress)
+    out.update((page.path, result) for page, result in zip(todo, rendered))
+    return out
+
+
+def put_files(files: dict[str, bytes], staging: Staging, previous: OutputState | None) -> dict[str, str]:
+    """The files that are not pages, linked when their bytes are the last build's; their digests."""
+    digests = {}
+    for rel, data in sorted(files.items()):
+        digest = digests[rel] = sha(data)
+        if previous and previous.files.get(rel, ("",))[0] == digest and unchanged_file(staging.out, rel, previous):
+            staging.link(rel, staging.out / rel)
+        else:
+            staging.write(rel, data)
+    return digests
+
+
+def finish(staging: Staging, digests: dict[str, str], previous: OutputState | None,
+           progress: Progress) -> tuple[str, tuple[str, ...]]:
+    """The last steps over the finished pages (search index, zip): reused when their input is unchanged."""
+    before = sha(repr(sorted(digests.items())))
+    if previous and previous.before_finish == before and all(
+            unchanged_file(staging.out, rel, previous) for rel in previous.finish_files):
+        for rel in previous.finish_files:
+            staging.link(rel, staging.out / rel)
+        return before, previous.finish_files
+    progress.update("search index and zip")
+    staged = walk_site(staging.path)
+    publish.finish(staging.path)  # looked up now, so it can be replaced (tests stop a build inside it)
+    after = walk_site(staging.path)
+    made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
+    return before, made
+
+
+def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
+    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems)
+
+
+def write_output(site: Site, out: Path, previous: OutputState | None, links: dict[str, Links],
+                 problems: Problems, strict: bool, progress: Progress) -> tuple[OutputState, dict[str, PageOut]]:
+    """Stage the site beside `out` (checked, finished), swap it in, and say what is there now."""
+    staging = Staging(out)
+    try:
+        pages = render_site(site, staging, previous, links, progress)
+        digests = put_files(site.files, staging, previous)
+        check(pages, site, problems)
+        if problems.failed(strict):
+            raise BuildFailed(problems)
+        digests.update((p, r.digest) for p, r in pages.items())
+        before, made = finish(staging, digests, previous, progress)
+        final = walk_site(staging.path)
+    except BaseException:
+        staging.abort()
+        raise
+    staging.commit()
+    files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
+    return OutputState("", files, site.fingerprints, before, made), pages
+
+
+def check_only(site: Site, problems: Problems, progress: Progress) -> dict[str, PageOut]:
+    results = render_pages(PageWorker(site.renderer, None, None), site.pages, progress)
+    pages = {page.path: result for page, result in zip(site.pages, results)}
+    check(pages, site, problems)
+    return pages
+
+
+__all__ = ["PageOut", "Site", "TEMPLATE_READS", "check_only", "plan_site", "write_output"]
