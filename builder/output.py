@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import publish
+from builder import publish, zipper
 from builder.cache import Fingerprints, Inputs, Links, OutputState, TEMPLATE_READS, sha, unchanged_file, walk_site
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
@@ -154,7 +154,8 @@ def finish(staging: Staging, digests: dict[str, str], previous: OutputState | No
         return before, previous.finish_files
     progress.update("search index and zip")
     staged = walk_site(staging.path)
-    publish.finish(staging.path)  # looked up now, so it can be replaced (tests stop a build inside it)
+    with zipper.reuse_from(staging.out if previous else None):  # the zip takes unchanged entries from the last
+        publish.finish(staging.path)  # looked up now, so it can be replaced (tests stop a build inside it)
     after = walk_site(staging.path)
     made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
     return before, made

@@ -247,3 +247,57 @@ def test_an_unusable_cache_is_only_slower(tmp_path: Path) -> None:
     result: Result = build(root, out)
     assert snapshot(out) == clean_build(root, tmp_path)
     assert result.pages > 0
+
+
+def zip_entry(rel: str) -> "zipfile.ZipInfo":
+    import zipfile
+
+    info = zipfile.ZipInfo("briefing/" + rel, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def zipfile_bytes(site: Path, names: list[str], target: Path) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(target, "w") as archive:
+        for rel in names:
+            archive.writestr(zip_entry(rel), (site / rel).read_bytes(), compresslevel=9)
+    return target.read_bytes()
+
+
+def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder import zipper
+
+    site = tmp_path / "site"
+    files = {"a.html": b"<p>" + b"words " * 5000 + b"</p>", "empty.txt": b"", "b/c.bin": os.urandom(70_000),
+             "\u00e9t\u00e9/index.html": "caf\u00e9".encode(), "d/e.txt": b"same size A"}
+    write_project(site, files)  # type: ignore[arg-type]
+    names = sorted(files)
+    zipper.write(site / "mine.zip", site, names, zip_entry)
+    assert (site / "mine.zip").read_bytes() == zipfile_bytes(site, names, tmp_path / "ref.zip")
+    # The next build: one file changed (same size), one replaced by an equal copy; the rest linked.
+    live = tmp_path / "live"
+    live.mkdir()
+    (site / "mine.zip").rename(live / "mine.zip")
+    nxt = tmp_path / "next"
+    for rel in names:
+        (nxt / rel).parent.mkdir(parents=True, exist_ok=True)
+        (live / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(site / rel, live / rel)
+        os.utime(live / rel, (0, 0))
+        os.link(live / rel, nxt / rel)
+    (nxt / "d/e.txt").unlink()
+    (nxt / "d/e.txt").write_bytes(b"same size B")
+    (nxt / "a.html").unlink()
+    shutil.copyfile(live / "a.html", nxt / "a.html")
+    deflated: list[int] = []
+    real = zipper._deflate
+    monkeypatch.setattr(zipper, "_deflate", lambda data, level: deflated.append(len(data)) or real(data, level))
+    with zipper.reuse_from(live):
+        zipper.write(nxt / "mine.zip", nxt, names, zip_entry)
+    assert deflated == [len(b"same size B")]  # only the changed file was compressed again
+    assert (nxt / "mine.zip").read_bytes() == zipfile_bytes(nxt, names, tmp_path / "ref2.zip")
