@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder.cache import Inputs, OutputState, Store, scan, site_matches
+from builder.cache import Inputs, OutputState, Store, remove_old_spares, scan, site_matches, spare_folder
 from builder.config import Paths
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
@@ -86,8 +86,12 @@ def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress:
             raise BuildFailed(problems)
         return Result(len(pages), len(site.files) + len(pages), time.perf_counter() - started, problems)
     links = store.get_links(out) if previous else {}
-    state, written = write_output(site, out, previous, links, problems, strict, progress)
+    spare = paths.cache / previous.spare if previous and previous.spare else None
+    keep = spare_folder(paths, out) if store.db is not None else None
+    state, written = write_output(site, out, previous, links, problems, strict, progress, spare, keep)
     state.inputs, state.problems, state.page_count = inputs.digest, list(problems.items), len(written)
+    state.spare = keep.name if keep is not None and keep.is_dir() else ""
     store.put_output(out, state, {path: (r.ids, r.targets) for path, r in written.items()})
+    remove_old_spares(paths, out, state.spare)
     new = sum(1 for r in written.values() if r.written)
     return Result(len(written), len(state.files), time.perf_counter() - started, problems, new, len(written) - new)

@@ -21,6 +21,7 @@ import hmac
 import os
 import pickle
 import secrets
+import shutil
 import sqlite3
 import sys
 import sysconfig
@@ -137,10 +138,14 @@ class OutputState:
     finish_files: tuple[str, ...]  # what those steps added or replaced
     problems: list[Problem] = field(default_factory=list)
     page_count: int = 0
+    spare: str = ""  # the folder in .cache/ holding the site this build replaced, for the next to recycle
     engine: str = field(default_factory=lambda: engine_digest())  # a state from other code is not used
 
 
-def walk_site(folder: Path) -> dict[str, tuple[int, int, int]]:
+Walk = dict[str, tuple[int, int, int]]  # site path → (size, inode, mtime_ns)
+
+
+def walk_site(folder: Path) -> Walk:
     """site path → (size, inode, mtime_ns) of every file under `folder`."""
     out: dict[str, tuple[int, int, int]] = {}
     base = len(str(folder)) + 1
@@ -181,6 +186,23 @@ def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
         return False
     _, size, ino = state.files[rel]
     return st.st_size == size and st.st_ino == ino and st.st_mtime_ns == 0
+
+
+def spare_folder(paths: Paths, out: Path) -> Path:
+    """A new, unguessable place in .cache/ for the site a build into `out` replaces (see write.Staging)."""
+    return paths.cache / f"spare-{sha(str(out))[:12]}-{secrets.token_hex(8)}"
+
+
+def remove_old_spares(paths: Paths, out: Path, keep: str) -> None:
+    """Spares of `out` nobody recycled (a build failed or was killed first); not fresh ones: a build
+    running now may be about to take one."""
+    prefix, limit = f"spare-{sha(str(out))[:12]}-", time.time() - 600
+    try:
+        for entry in os.scandir(paths.cache):
+            if entry.name.startswith(prefix) and entry.name != keep and entry.stat().st_mtime < limit:
+                shutil.rmtree(entry.path, ignore_errors=True)
+    except OSError:
+        pass
 
 
 # -- the store ------------------------------------------------------------------------------------
@@ -371,6 +393,7 @@ _MEMO_TYPES = (Document, Entity, Source)
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_WHOLE: dict[type, bool] = {}  # every field counts (none skipped)
 
 
 class Canon:
@@ -407,7 +430,12 @@ class Canon:
         names = _FIELDS.get(kind)
         if names is None:
             names = _FIELDS[kind] = tuple(f.name for f in fields(obj) if f.name not in _SKIP)
-        values = (getattr(obj, name) for name in names)
+            _WHOLE[kind] = len(names) == len(fields(obj))
+        state = getattr(obj, "__dict__", None)
+        if _WHOLE[kind] and state is not None and len(state) == len(names):
+            values: Iterable[Any] = state.values()  # the fields in order, and nothing else: the fast way
+        else:
+            values = (getattr(obj, name) for name in names)
         value = (kind.__name__, tuple(v if type(v) in _PLAIN else self(v) for v in values))
         if isinstance(obj, _MEMO_TYPES):
             value = sha(repr(value))  # type: ignore[assignment]

@@ -74,13 +74,14 @@ def brief_paths(paths: Paths) -> list[Path]:
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
-def brief_key(paths: Paths, path: Path, stamps: dict[str, Stamp], context: str) -> str:
+def brief_key(folder: str, path: Path, stamps: dict[str, Stamp], context: str) -> str:
+    """The brief's bytes, where it is (its positions name it), what it reads of the rest, and the engine."""
     stamp = stamps.get(str(path))
     try:
         digest = stamp[3] if stamp else hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         digest = "unreadable"
-    return sha(f"{engine_digest()}\0{context}\0{paths.rel(path)}\0{digest}")
+    return sha(f"{engine_digest()}\0{context}\0{folder}/{path.name}\0{digest}")
 
 
 def load_briefs(paths: Paths, project: Project | None, store: Store | None, stamps: dict[str, Stamp],
@@ -90,12 +91,14 @@ def load_briefs(paths: Paths, project: Project | None, store: Store | None, stam
     if project is None:  # the site settings are unusable: only the briefs' own load problems matter
         return fork_map(BriefWorker(paths, None), files, threshold=BRIEFS_PER_FORK)
     context = links_digest(project)
-    keys = [brief_key(paths, path, stamps, context) for path in files]
+    folder = paths.rel(paths.content / "briefs")
+    keys = [brief_key(folder, path, stamps, context) for path in files]
     cached = store.get_briefs(keys) if store else {}
     todo = [path for path, key in zip(files, keys) if key not in cached]
-    fresh = dict(zip(todo, fork_map(BriefWorker(paths, project), todo, threshold=BRIEFS_PER_FORK,
+    work = BriefWorker(paths, project) if todo else None
+    fresh = dict(zip(todo, fork_map(work, todo, threshold=BRIEFS_PER_FORK,  # type: ignore[arg-type]
                                     progress=progress.counter("briefs", len(todo)))))
-    if store:
+    if store and fresh:
         store.put_briefs({key: fresh[path] for path, key in zip(files, keys) if path in fresh}, set(keys))
     return [cached[key] if key in cached else fresh[path] for path, key in zip(files, keys)]
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder import publish, zipper
-from builder.cache import Fingerprints, Inputs, Links, OutputState, TEMPLATE_READS, sha, unchanged_file, walk_site
+from builder.cache import (Fingerprints, Inputs, Links, OutputState, TEMPLATE_READS, Walk, sha, unchanged_file,
+                           walk_site)
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
 from builder.incremental import use_prerendered
@@ -92,7 +93,7 @@ class PageWorker:
             return False
         if self.previous and self.previous.files.get(rel, ("",))[0] == digest and \
                 unchanged_file(self.staging.out, rel, self.previous):
-            self.staging.link(rel, self.staging.out / rel)
+            self.staging.link(rel, self.staging.out / rel, self.previous.files[rel][2])
             return False
         self.staging.write(rel, data)
         return True
@@ -121,8 +122,8 @@ def render_site(site: Site, staging: Staging, previous: OutputState | None, link
         kept = links.get(page.path)
         if (kept and previous and previous.pages.get(page.path) == site.fingerprints[page.path]
                 and unchanged_file(staging.out, page.path, previous)):
-            staging.link(page.path, staging.out / page.path)
-            digest, size, _ = previous.files[page.path]
+            digest, size, inode = previous.files[page.path]
+            staging.link(page.path, staging.out / page.path, inode)
             out[page.path] = PageOut(digest, size, False, *kept)
         else:
             todo.append(page)
@@ -137,38 +138,44 @@ def put_files(files: dict[str, bytes], staging: Staging, previous: OutputState |
     for rel, data in sorted(files.items()):
         digest = digests[rel] = sha(data)
         if previous and previous.files.get(rel, ("",))[0] == digest and unchanged_file(staging.out, rel, previous):
-            staging.link(rel, staging.out / rel)
+            staging.link(rel, staging.out / rel, previous.files[rel][2])
         else:
             staging.write(rel, data)
     return digests
 
 
-def finish(staging: Staging, digests: dict[str, str], previous: OutputState | None,
-           progress: Progress) -> tuple[str, tuple[str, ...]]:
-    """The last steps over the finished pages (search index, zip): reused when their input is unchanged."""
-    before = sha(repr(sorted(digests.items())))
-    if previous and previous.before_finish == before and all(
-            unchanged_file(staging.out, rel, previous) for rel in previous.finish_files):
-        for rel in previous.finish_files:
-            staging.link(rel, staging.out / rel)
-        return before, previous.finish_files
+def reuse_finish(staging: Staging, before: str, previous: OutputState | None) -> tuple[str, ...] | None:
+    """The last steps (search index, zip) depend only on the site before them: when that is the last
+    build's, their files are too. Links them and says which they are; None when they must run."""
+    if not (previous and previous.before_finish == before and all(
+            unchanged_file(staging.out, rel, previous) for rel in previous.finish_files)):
+        return None
+    for rel in previous.finish_files:
+        staging.link(rel, staging.out / rel, previous.files[rel][2])
+    return previous.finish_files
+
+
+def run_finish(staging: Staging, previous: OutputState | None, progress: Progress) -> tuple[tuple[str, ...], Walk]:
+    """Run the last steps over the staged site; what they made, and the site's files after them."""
     progress.update("search index and zip")
     staged = walk_site(staging.path)
     with zipper.reuse_from(staging.out if previous else None):  # the zip takes unchanged entries from the last
         publish.finish(staging.path)  # looked up now, so it can be replaced (tests stop a build inside it)
     after = walk_site(staging.path)
-    made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
-    return before, made
+    return tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1])), after
 
 
 def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
     check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems)
 
 
-def write_output(site: Site, out: Path, previous: OutputState | None, links: dict[str, Links],
-                 problems: Problems, strict: bool, progress: Progress) -> tuple[OutputState, dict[str, PageOut]]:
-    """Stage the site beside `out` (checked, finished), swap it in, and say what is there now."""
-    staging = Staging(out)
+def write_output(site: Site, out: Path, previous: OutputState | None, links: dict[str, Links], problems: Problems,
+                 strict: bool, progress: Progress, spare: Path | None = None,
+                 keep: Path | None = None) -> tuple[OutputState, dict[str, PageOut]]:
+    """Stage the site beside `out` (checked, finished), swap it in, and say what is there now.
+
+    `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces."""
+    staging = Staging(out, spare)
     try:
         pages = render_site(site, staging, previous, links, progress)
         digests = put_files(site.files, staging, previous)
@@ -176,12 +183,17 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         if problems.failed(strict):
             raise BuildFailed(problems)
         digests.update((p, r.digest) for p, r in pages.items())
-        before, made = finish(staging, digests, previous, progress)
-        final = walk_site(staging.path)
+        before = sha(repr(sorted(digests.items())))
+        made = reuse_finish(staging, before, previous)
+        staging.sweep(set(digests) | set(made or ()))
+        if made is None:
+            made, final = run_finish(staging, previous, progress)
+        else:
+            final = walk_site(staging.path)
     except BaseException:
         staging.abort()
         raise
-    staging.commit()
+    staging.commit(keep=keep)
     files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
     return OutputState("", files, site.fingerprints, before, made), pages
 

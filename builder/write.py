@@ -38,54 +38,133 @@ def safe_target(root: Path, rel: str) -> Path:
 
 
 class Staging:
-    """A new site assembled in a fresh folder beside `out`, then swapped in whole by `commit`.
+    """A new site assembled in a folder beside `out`, then swapped in whole by `commit`.
 
     Files unchanged since the last build are hard links to the live site's files (copies where linking
-    fails), so only what changed is written. Nothing here, or in a `finish` step, may modify an existing
-    file in place: a staged file may be the live site's own. Replace it (write a new file) instead.
+    fails), so only what changed is written. The folder may start as the site the last build replaced
+    (`spare`, kept by `commit(keep=...)`): most of its files are then already links to the live site's, so
+    a small change costs a few file operations, not one per file of the site. Nothing here, or in a
+    `finish` step, may modify an existing file in place: a staged file may be the live site's own.
+    Replace it (write a new file) instead.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, spare: Path | None = None) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(self.out)
         self.path = Path(tempfile.mkdtemp(prefix=_prefix(self.out, "new"), dir=self.out.parent))
         self._folders: set[Path] = set()
+        self.found: dict[str, int] = {}  # files already in a recycled folder: site path → inode
+        self.found_folders: set[str] = set()
+        if spare is not None:
+            self._recycle(spare)
+
+    def _recycle(self, spare: Path) -> None:
+        try:
+            os.rename(spare, self.path)  # replaces the empty folder mkdtemp made; fails across filesystems
+        except OSError:
+            return
+        found = _inventory(self.path)
+        if found is None:  # something that is not a plain file or folder: trust none of it
+            shutil.rmtree(self.path)
+            os.mkdir(self.path, 0o700)
+            return
+        self.found, self.found_folders = found
+        self._folders = {self.path / rel for rel in self.found_folders} | {self.path}
 
     def _target(self, rel: str) -> Path:
         target = safe_target(self.path, rel)
         if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):  # a recycled file stands where a folder goes
+                self._clear_ancestors(rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
         return target
 
+    def _clear_ancestors(self, rel: str) -> None:
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            ancestor = "/".join(parts[:depth])
+            if ancestor in self.found:
+                os.unlink(self.path / ancestor)
+
+    def _clear(self, target: Path, rel: str) -> None:
+        """Make way at `rel` in a recycled folder: never write into a file that may be the live site's."""
+        if rel in self.found:
+            os.unlink(target)
+        elif rel in self.found_folders:
+            shutil.rmtree(target)
+
     def write(self, rel: str, data: bytes) -> None:
         target = self._target(rel)
+        self._clear(target, rel)
         target.write_bytes(data)
         os.utime(target, (0, 0))  # fixed times: two builds give identical trees and zips
 
-    def link(self, rel: str, source: Path) -> None:
-        """Put the file `source` (from the live site) at `rel` without copying its bytes."""
+    def link(self, rel: str, source: Path, inode: int | None = None) -> None:
+        """Put the file `source` (from the live site, inode `inode` if known) at `rel` without copying it."""
         target = self._target(rel)
+        if rel in self.found:
+            if self.found[rel] == (inode if inode is not None else os.stat(source).st_ino):
+                return  # a recycled link to that very file
+        self._clear(target, rel)
         try:
             os.link(source, target)
         except OSError:  # another filesystem, or links not allowed: copy
             shutil.copyfile(source, target)
             os.utime(target, (0, 0))
 
-    def commit(self, finish: Callable[[Path], None] | None = None) -> None:
-        """Run `finish` over the complete folder, then swap it in; on any failure leave `out` as it was."""
+    def sweep(self, wanted: set[str]) -> None:
+        """Remove what a recycled folder holds beyond `wanted` (the site paths put here by this build)."""
+        for rel in self.found.keys() - wanted:
+            try:
+                os.unlink(self.path / rel)
+            except FileNotFoundError:
+                pass
+        needed = {"/".join(rel.split("/")[:depth]) for rel in wanted for depth in range(1, rel.count("/") + 1)}
+        for rel in sorted(self.found_folders - needed, key=lambda r: -r.count("/")):
+            shutil.rmtree(self.path / rel, ignore_errors=True)
+        self.found, self.found_folders = {}, set()
+
+    def commit(self, finish: Callable[[Path], None] | None = None, keep: Path | None = None) -> None:
+        """Run `finish` over the complete folder, then swap it in; on any failure leave `out` as it was.
+
+        `keep`: where to keep the replaced site for the next build to recycle (else it is deleted)."""
         try:
             if finish is not None:
                 finish(self.path)
             os.chmod(self.path, 0o755)
-            swap_in(self.path, self.out)
+            swap_in(self.path, self.out, keep)
         except BaseException:
             self.abort()
             raise
 
     def abort(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
+    """Every file (with its inode) and folder under `folder`; None if anything else is there (a link)."""
+    files: dict[str, int] = {}
+    folders: set[str] = set()
+    base = len(str(folder)) + 1
+    stack = [str(folder)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                rel = entry.path[base:]
+                if entry.is_symlink():
+                    return None
+                if entry.is_dir(follow_symlinks=False):
+                    folders.add(rel)
+                    stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    files[rel] = entry.inode()
+                else:
+                    return None
+    return files, folders
 
 
 def write_site(out: Path, files: dict[str, bytes], finish: Callable[[Path], None] | None = None) -> None:
@@ -145,10 +224,12 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def swap_in(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging`; at no moment is there no complete site at `out`."""
+def swap_in(staging: Path, out: Path, keep: Path | None = None) -> None:
+    """Replace `out` by `staging`; at no moment is there no complete site at `out`.
+
+    The replaced site is deleted, or moved to `keep` when given (and on the same filesystem)."""
     if out.is_dir() and _exchange(staging, out):
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
+        _discard(staging, keep)  # now holds the previous site
         return
     old = None
     if out.exists():
@@ -157,4 +238,15 @@ def swap_in(staging: Path, out: Path) -> None:
         os.rename(out, old)
     os.rename(staging, out)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _discard(old, keep)
+
+
+def _discard(folder: Path, keep: Path | None) -> None:
+    if keep is not None:
+        try:
+            shutil.rmtree(keep, ignore_errors=True)
+            os.rename(folder, keep)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)

@@ -301,3 +301,24 @@ def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path:
         zipper.write(nxt / "mine.zip", nxt, names, zip_entry)
     assert deflated == [len(b"same size B")]  # only the changed file was compressed again
     assert (nxt / "mine.zip").read_bytes() == zipfile_bytes(nxt, names, tmp_path / "ref2.zip")
+
+
+def test_the_replaced_site_is_recycled_and_a_tampered_one_is_not_trusted(tmp_path: Path) -> None:
+    # The next build starts from the site the last one replaced (kept in .cache/), not from an empty folder.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    build(root, out)
+    spares = list((root / ".cache").glob("spare-*"))
+    assert len(spares) == 1 and (spares[0] / "index.html").is_file()
+    # A link planted in it must not lead the next build to write outside its folder.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(spares[0] / "people")
+    (spares[0] / "people").symlink_to(outside, target_is_directory=True)
+    edit(root / "content/people.yaml", "Leads the ministry for now", "Runs the ministry for now")
+    build(root, out)
+    assert list(outside.iterdir()) == []
+    assert snapshot(out) == clean_build(root, tmp_path)
+    assert len(list((root / ".cache").glob("spare-*"))) == 1
