@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from builder import meta, schema
+from builder import meta, publish, schema
 from builder.cache import Inputs, Prerendered, Stamp, Store, engine_digest, links_digest, sha
 from builder.config import Paths
 from builder.load import Loader, load_project
@@ -23,7 +23,7 @@ from builder.matcher import EntityMatcher
 from builder.model import Document, Markdown, Project
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problem, Problems
-from builder.render import Renderer, SiteLinks
+from builder.render import SiteLinks
 from builder.resolve import Graph, Resolver, resolve
 
 BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
@@ -35,7 +35,7 @@ class BriefResult:
     """One brief loaded and resolved: what the rest of the build needs of it, without its tokens."""
 
     document: Document | None  # None when it could not be loaded
-    html: str  # its text rendered for its own page
+    html: dict[str, str]  # its text rendered for its own page, and for the feed when it may be in it
     load_problems: list[Problem]
     resolve_problems: list[Problem]
     graph: dict[str, dict[Any, Any]]  # its share of each Graph field, in the order resolve made it
@@ -49,19 +49,33 @@ class BriefWorker:
         self.loader = Loader(paths, self.md, Problems())
         self.resolver = Resolver(project, EntityMatcher(project.entities), Problems()) if project else None
         self.links = SiteLinks(project, BRIEF_ROOT) if project else None
+        self.feed_links = SiteLinks(project, feed_root(project)) if project else None
+        self.dated_site = bool(project and feed_fallback(project))
 
     def __call__(self, path: Path) -> BriefResult:
         loaded, resolved = Problems(), Problems()
         self.loader.problems = loaded
         doc = self.loader.document(path, schema.BRIEF, "brief")
-        if doc is None or self.resolver is None or self.links is None:
-            return BriefResult(doc and _without_tokens(doc), "", loaded.items, [], {})
+        if doc is None or self.resolver is None or self.links is None or self.feed_links is None:
+            return BriefResult(doc and _without_tokens(doc), {}, loaded.items, [], {})
         self.resolver.problems, self.resolver.graph = resolved, Graph()
         self.resolver.brief(doc)
-        html = render_markdown(self.md, doc.body.tokens, self.links)
+        html = {BRIEF_ROOT: render_markdown(self.md, doc.body.tokens, self.links)}
+        if self.dated_site or doc.date or doc.updated:  # it may be in the feed (publish.feed_xml)
+            html.setdefault(self.feed_links.root, render_markdown(self.md, doc.body.tokens, self.feed_links))
         graph = self.resolver.graph
         share = {f.name: dict(getattr(graph, f.name)) for f in fields(graph) if getattr(graph, f.name)}
         return BriefResult(_without_tokens(doc), html, loaded.items, resolved.items, share)
+
+
+def feed_root(project: Project) -> str:
+    """Where the feed's links start (publish.feed_xml): the site's address, or nothing."""
+    return meta.base_url(project.site) or ""
+
+
+def feed_fallback(project: Project) -> str | None:
+    """The date every undated brief gets in the feed (as publish.entry_dates decides), if any."""
+    return publish.atom_date(project.site.updated) or publish.source_date_epoch()
 
 
 def _without_tokens(doc: Document) -> Document:
@@ -90,7 +104,7 @@ def load_briefs(paths: Paths, project: Project | None, store: Store | None, stam
     files = brief_paths(paths)
     if project is None:  # the site settings are unusable: only the briefs' own load problems matter
         return fork_map(BriefWorker(paths, None), files, threshold=BRIEFS_PER_FORK)
-    context = links_digest(project)
+    context = sha(repr((links_digest(project), feed_root(project), bool(feed_fallback(project)))))
     folder = paths.rel(paths.content / "briefs")
     keys = [brief_key(folder, path, stamps, context) for path in files]
     cached = store.get_briefs(keys) if store else {}
@@ -106,7 +120,7 @@ def load_briefs(paths: Paths, project: Project | None, store: Store | None, stam
 def prerendered(result: BriefResult) -> Document:
     assert result.document is not None
     body = result.document.body
-    return replace(result.document, body=Prerendered(body.text, body.pos, {BRIEF_ROOT: result.html}))
+    return replace(result.document, body=Prerendered(body.text, body.pos, result.html))
 
 
 def merge_briefs(results: dict[str, BriefResult]) -> Callable[[Resolver], None]:
@@ -128,21 +142,6 @@ def _merge_field(target: dict[Any, Any], share: dict[Any, Any]) -> None:
             target.setdefault(key, []).extend(value)
         else:
             target[key] = value
-
-
-def use_prerendered(renderer: Renderer) -> None:
-    """The `md` filter gives a cached brief text as it was rendered, when the page sits at the same depth."""
-    from jinja2 import pass_context
-    from markupsafe import Markup
-
-    original = renderer.env.filters["md"]
-
-    @pass_context
-    def md(ctx: Any, doc: Any) -> Markup:
-        if isinstance(doc, Prerendered) and ctx["root"] in doc.html:
-            return Markup(doc.html[ctx["root"]])
-        return original(ctx, doc)
-    renderer.env.filters["md"] = md
 
 
 def load_and_resolve(paths: Paths, problems: Problems, store: Store | None = None, inputs: Inputs | None = None,

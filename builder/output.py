@@ -17,7 +17,6 @@ from builder.cache import (Fingerprints, Inputs, Links, OutputState, TEMPLATE_RE
                            walk_site)
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
-from builder.incremental import use_prerendered
 from builder.markup import create_markdown
 from builder.model import Project
 from builder.pages import build_pages
@@ -44,7 +43,6 @@ class Site:
 
 def plan_site(paths: Paths, project: Project, graph: Graph, problems: Problems, inputs: Inputs) -> Site:
     renderer = Renderer(project, graph, paths, create_markdown())
-    use_prerendered(renderer)
     pages = build_pages(project, graph) + reader_pages(project)
     extra = publish.site_files(project, pages, problems)  # feed, sitemap, robots.txt, data/
     has_feed = "feed.xml" in extra

@@ -20,10 +20,10 @@ from typing import Any, Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from builder import meta, search, visuals, zipper
-from builder.markup import create_markdown, render_markdown
+from builder.markup import create_markdown
 from builder.model import Document, Project
 from builder.problems import Problems
-from builder.render import Page, SiteLinks
+from builder.render import Page, SiteLinks, markdown_html
 from builder.resolve import Graph
 
 ZIP_NAME = "briefing.zip"
@@ -102,7 +102,7 @@ def feed_xml(project: Project, dates: dict[str, str]) -> str:
     base = meta.base_url(site)
     md = create_markdown()
     links = SiteLinks(project, base or "")
-    entries = [_feed_entry(project, b, dates[b.slug], render_markdown(md, b.body.tokens, links))
+    entries = [_feed_entry(project, b, dates[b.slug], markdown_html(md, b.body, links))
                for b in project.briefs]
     feed_id = base or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{site.title}").urn
     head = [

@@ -106,7 +106,7 @@ class Renderer:
     def _md(self, ctx: Context, doc: Markdown | None) -> Markup:
         if doc is None:
             return Markup("")
-        return Markup(render_markdown(self.md, doc.tokens, self.links(ctx["root"])))
+        return Markup(markdown_html(self.md, doc, self.links(ctx["root"])))
 
     @pass_context
     def _md_inline(self, ctx: Context, doc: Markdown) -> Markup:
@@ -145,6 +145,15 @@ class Renderer:
         template = self.env.get_template(page.template)
         return template.render(page=page, site=self.project.site, project=self.project, graph=self.graph,
                                root=root_of(page.path), **page.context)
+
+
+def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks) -> str:
+    """`doc` as HTML on a page whose links start with `links.root`. A brief's text from the build cache
+    (builder.cache.Prerendered) carries its HTML for the roots it is shown at, and is not parsed again."""
+    ready = getattr(doc, "html", None)
+    if ready and links.root in ready:
+        return ready[links.root]
+    return render_markdown(md, doc.tokens, links)
 
 
 def pygments_css() -> str:

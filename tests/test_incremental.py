@@ -322,3 +322,27 @@ def test_the_replaced_site_is_recycled_and_a_tampered_one_is_not_trusted(tmp_pat
     assert list(outside.iterdir()) == []
     assert snapshot(out) == clean_build(root, tmp_path)
     assert len(list((root / ".cache").glob("spare-*"))) == 1
+
+
+def test_a_site_with_a_feed_reuses_the_briefs_rendered_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The feed shows every brief's text: it comes from the cache like the brief pages, never parsed again.
+    files = mini_files()
+    files["content/site.yaml"] = str(files["content/site.yaml"]) + "updated: 2025-03-01\nbase_url: https://example.org/port/\n"
+    root = write_project(tmp_path / "mini", files)
+    out = root / "site"
+    build(root, out)
+    assert (out / "feed.xml").is_file()
+    parsed: list[str] = []
+
+    class Parser:
+        def parse(self, text: str) -> list[object]:
+            parsed.append(text)
+            return []
+    monkeypatch.setattr(cache, "_parser", Parser())
+    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    (root / "content/briefs/deputy.md").write_text(DEPUTY, encoding="utf-8")
+    build(root, out)
+    assert parsed == []
+    monkeypatch.undo()
+    assert snapshot(out) == clean_build(root, tmp_path)
+    assert b"quit after" in (out / "feed.xml").read_bytes()
