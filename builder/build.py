@@ -72,14 +72,18 @@ def build(root: Path, out: Path | None, strict: bool = False) -> Result:
 def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress: Progress, started: float) -> Result:
     inputs = scan(paths, store)
     previous = store.get_output(out) if out is not None else None
+    progress.mark("scan")
     if unchanged(out, previous, inputs):
+        progress.mark("compare")
         return replay(previous, strict, started)  # type: ignore[arg-type]
     from builder.output import check_only, plan_site, write_output
     problems = Problems()
     project, graph = load_and_resolve(paths, problems, store, inputs, progress)
+    progress.mark("load+resolve")
     if problems.failed(strict):
         raise BuildFailed(problems)
     site = plan_site(paths, project, graph, problems, inputs)
+    progress.mark("plan")
     if out is None:
         pages = check_only(site, problems, progress)
         if problems.failed(strict):
@@ -93,5 +97,6 @@ def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress:
     state.spare = keep.name if keep is not None and keep.is_dir() else ""
     store.put_output(out, state, {path: (r.ids, r.targets) for path, r in written.items()})
     remove_old_spares(paths, out, state.spare)
+    progress.mark("save")
     new = sum(1 for r in written.values() if r.written)
     return Result(len(written), len(state.files), time.perf_counter() - started, problems, new, len(written) - new)

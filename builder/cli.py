@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             result = build(root, out, strict=args.strict)
             report(result.problems)
             print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {out}: "
-                  f"{result.written} written, {result.unchanged} unchanged, "
+                  f"{result.written} pages written, {result.unchanged} unchanged, "
                   f"{len(result.problems.warnings)} warning(s)")
         elif args.command == "check":
             from builder.build import build

@@ -177,21 +177,26 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
     try:
         pages = render_site(site, staging, previous, links, progress)
         digests = put_files(site.files, staging, previous)
+        progress.mark("render+stage")
         check(pages, site, problems)
+        progress.mark("link check")
         if problems.failed(strict):
             raise BuildFailed(problems)
         digests.update((p, r.digest) for p, r in pages.items())
         before = sha(repr(sorted(digests.items())))
         made = reuse_finish(staging, before, previous)
         staging.sweep(set(digests) | set(made or ()))
+        progress.mark("sweep")
         if made is None:
             made, final = run_finish(staging, previous, progress)
         else:
             final = walk_site(staging.path)
+        progress.mark("search index+zip")
     except BaseException:
         staging.abort()
         raise
     staging.commit(keep=keep)
+    progress.mark("swap")
     files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
     return OutputState("", files, site.fingerprints, before, made), pages
 

@@ -94,6 +94,7 @@ class Progress:
         self.shown = False
         self.last = 0.0
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.marks: list[tuple[str, float]] = []
 
     def update(self, label: str, done: int = 0, total: int = 0) -> None:
         now = time.monotonic()
@@ -108,6 +109,17 @@ class Progress:
         self.stream.flush()  # type: ignore[attr-defined]
         self.shown = True
 
+    def mark(self, step: str) -> None:
+        """The end of a build step; with BRIEFING_TIMINGS=1 each step's seconds go to stderr at the end."""
+        self.marks.append((step, time.monotonic()))
+
+    def timings(self) -> str:
+        times, last = [], self.started
+        for step, at in self.marks:
+            times.append(f"{step} {at - last:.2f}")
+            last = at
+        return "timings (s): " + ", ".join(times)
+
     def counter(self, label: str, total: int) -> Callable[[int], None]:
         return lambda done: self.update(label, done, total)
 
@@ -116,3 +128,5 @@ class Progress:
             self.stream.write("\r\x1b[2K")  # type: ignore[attr-defined]
             self.stream.flush()  # type: ignore[attr-defined]
             self.shown = False
+        if os.environ.get("BRIEFING_TIMINGS") and self.marks:
+            self.stream.write(self.timings() + "\n")  # type: ignore[attr-defined]
