@@ -346,3 +346,27 @@ def test_a_site_with_a_feed_reuses_the_briefs_rendered_text(tmp_path: Path, monk
     monkeypatch.undo()
     assert snapshot(out) == clean_build(root, tmp_path)
     assert b"quit after" in (out / "feed.xml").read_bytes()
+
+
+def test_the_progress_bar_shows_only_on_a_terminal_and_after_a_while() -> None:
+    import io
+
+    from builder.parallel import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quick = Terminal()
+    progress = Progress(quick)
+    progress.update("pages", 5, 10)  # the build has not run two seconds yet
+    progress.close()
+    assert quick.getvalue() == ""
+    slow, piped = Terminal(), io.StringIO()
+    for stream in (slow, piped):
+        progress = Progress(stream)
+        progress.started -= Progress.DELAY
+        progress.update("pages", 5, 10)
+        progress.close()
+    assert "pages [" in slow.getvalue() and "5/10" in slow.getvalue() and slow.getvalue().endswith("\r\x1b[2K")
+    assert piped.getvalue() == ""  # not a terminal: no bar in logs
