@@ -30,8 +30,6 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from markupsafe import Markup
-
 from builder.config import ENGINE_ROOT, Paths
 from builder.model import Document, Entity, Markdown, Project, Source
 from builder.problems import Problem
@@ -115,7 +113,7 @@ class Inputs:
     digest: str
 
 
-def scan(paths: Paths, store: "Store") -> Inputs:
+def scan(paths: Paths, store: Store) -> Inputs:
     started = time.time_ns()
     known, trusted_before = store.get_meta("inputs") or ({}, 0)
     stamps = scan_inputs(paths, known, trusted_before)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder import publish, zipper
-from builder.cache import (Fingerprints, Inputs, Links, OutputState, TEMPLATE_READS, Walk, sha, unchanged_file,
+from builder.cache import (TEMPLATE_READS, Fingerprints, Inputs, Links, OutputState, Walk, sha, unchanged_file,
                            walk_site)
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
@@ -208,4 +208,4 @@ def check_only(site: Site, problems: Problems, progress: Progress) -> dict[str, 
     return pages
 
 
-__all__ = ["PageOut", "Site", "TEMPLATE_READS", "check_only", "plan_site", "write_output"]
+__all__ = ["TEMPLATE_READS", "PageOut", "Site", "check_only", "plan_site", "write_output"]

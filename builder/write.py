@@ -106,9 +106,8 @@ class Staging:
     def link(self, rel: str, source: Path, inode: int | None = None) -> None:
         """Put the file `source` (from the live site, inode `inode` if known) at `rel` without copying it."""
         target = self._target(rel)
-        if rel in self.found:
-            if self.found[rel] == (inode if inode is not None else os.stat(source).st_ino):
-                return  # a recycled link to that very file
+        if rel in self.found and self.found[rel] == (inode if inode is not None else os.stat(source).st_ino):
+            return  # a recycled link to that very file
         self._clear(target, rel)
         try:
             os.link(source, target)

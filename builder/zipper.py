@@ -122,4 +122,4 @@ def _append(archive: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None
     archive.start_dir = fp.tell()
     archive.filelist.append(info)
     archive.NameToInfo[info.filename] = info
-    archive._didModify = True  # noqa: SLF001 - so close() writes the central directory
+    archive._didModify = True  # so close() writes the central directory

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -249,9 +250,7 @@ def test_an_unusable_cache_is_only_slower(tmp_path: Path) -> None:
     assert result.pages > 0
 
 
-def zip_entry(rel: str) -> "zipfile.ZipInfo":
-    import zipfile
-
+def zip_entry(rel: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo("briefing/" + rel, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3
@@ -260,8 +259,6 @@ def zip_entry(rel: str) -> "zipfile.ZipInfo":
 
 
 def zipfile_bytes(site: Path, names: list[str], target: Path) -> bytes:
-    import zipfile
-
     with zipfile.ZipFile(target, "w") as archive:
         for rel in names:
             archive.writestr(zip_entry(rel), (site / rel).read_bytes(), compresslevel=9)
