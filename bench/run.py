@@ -120,6 +120,7 @@ class Job:
     budget: float
     spent: float = 0.0
     done: bool = False
+    retried: bool = False
 
 
 def run_jobs(jobs: list[Job], reps: int, timeout: float) -> None:
@@ -132,6 +133,13 @@ def run_jobs(jobs: list[Job], reps: int, timeout: float) -> None:
             m = job.m
             job.prepare(i)
             data = measure_once(job.cmd, job.cwd, job.tag.with_name(f"{job.tag.name}-{i}"), timeout)
+            if data["rc"] != 0 and not data.get("timed_out") and not job.retried:
+                # One retry: the tree may be mid-edit by someone else; a real failure fails again.
+                job.retried = True
+                log(f"  {m.label}: run failed ({_fail_text(data).splitlines()[-1][:120]}); retrying once in 20 s")
+                time.sleep(20)
+                job.prepare(i)
+                data = measure_once(job.cmd, job.cwd, job.tag.with_name(f"{job.tag.name}-{i}"), timeout)
             if data["rc"] != 0 or data.get("timed_out"):
                 m.error = _fail_text(data)
                 job.done = True
@@ -192,6 +200,16 @@ def tool_versions(hugo: str | None) -> dict:
         except importlib.metadata.PackageNotFoundError:
             v[dist] = None
     return v
+
+
+def engine_digest() -> str:
+    """Of the engine's code, templates and assets: tells whether the engine changed during a run."""
+    h = hashlib.sha256()
+    for folder in ("builder", "templates", "assets"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def machine() -> dict:
@@ -435,12 +453,19 @@ def bench_size(n: int, args, hugo: str | None) -> dict[str, Measure]:
         if m is not None and not m.error:
             m.pages, m.files = count_output(where)
 
+    def warm_up() -> None:
+        # An unmeasured build first, so that the cache matches the engine as it is now (when someone edits the
+        # engine mid-run, its caches rightly go stale). With a current cache this costs one no-change build.
+        subprocess.run(ours, cwd=REPO, capture_output=True, timeout=timeout)
+
     res["ours_cold"] = m = jobs[0].m
     if not m.error:
         log(f"n={n}: briefing no-change rebuild")
+        warm_up()
         res["ours_nochange"] = repeat(Measure("briefing: no-change rebuild"), reps, budget, lambda i: None, ours,
                                       REPO, logs / "ours-nochange", timeout)
         log(f"n={n}: briefing one-brief edit")
+        warm_up()
         edits = Edits(d)
         try:
             res["ours_edit"] = repeat(Measure("briefing: one-brief edit"), max(reps, 3), budget,
@@ -597,6 +622,9 @@ def render(results: dict[int, dict[str, Measure]], info: dict, versions: dict, a
         f"(Markdown {versions.get('markdown')}); engine at commit `{info['commit']}` (plus uncommitted work, if any). "
         f"Reproduce with `{cmd}`" + ("" if cmd == "make bench" else " (the full run is `make bench`)") + ".",
         "",
+        ("" if info.get("engine") == info.get("engine_after") else
+         f"**The engine's code changed during this run** (digest {info.get('engine')} → {info.get('engine_after')}): "
+         "figures mix versions; re-run on a quiet tree.\n\n") +
         f"Load average when the run started: {info.get('load', '?')}; at the end: "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on this machine shows up as noise).",
         "",
@@ -654,7 +682,9 @@ def profile(n: int, args) -> None:
     cmd = [sys.executable, "-m", "pyinstrument", "--show-all", "-r", "text", "-o", str(txt), "-m", "builder",
            "--project", str(d["briefing"]), "build", "--out", str(out)]
     log(f"profiling the cold build at n={n} -> {txt}")
-    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    # Serial, so that the profiler sees the work the engine would otherwise hand to forked workers.
+    env = dict(os.environ, BRIEFING_JOBS="1")
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env)
     if res.returncode != 0:
         log(f"profile run failed: {res.stderr[-2000:]}")
     if txt.exists():
@@ -682,9 +712,11 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     log(f"machine: {info}; tools: {versions}; hugo binary: {hugo}")
     t0 = time.perf_counter()
+    info["engine"] = engine_digest()
     results: dict[int, dict[str, Measure]] = {}
     for n in sizes:
         results[n] = bench_size(n, args, hugo)
+    info["engine_after"] = engine_digest()
     (WORK / "results.json").write_text(json.dumps(
         {"info": info, "versions": versions, "results": {n: {k: asdict(m) for k, m in r.items()}
                                                        for n, r in results.items()}}, indent=1))
