@@ -25,6 +25,12 @@ _WORDS = {"a dozen": 12, "a hundred": 100, "one hundred": 100, "a thousand": 100
           "a million": 1_000_000, "one million": 1_000_000}
 _AT_LEAST = ("more than", "over", "at least", "upwards of")
 _OTHER = ("nearly", "almost", "about", "around", "some", "roughly", "up to", "fewer than", "less than")
+# Past these, a picture stops being readable (and at newsroom scale would weigh megabytes): the network
+# and the coverage matrix draw the people named most often and the sources naming the most people, and
+# say how many they leave out. A briefing's own cast is well under both.
+NETWORK_PEOPLE = 16
+COVERAGE_PEOPLE = 25
+COVERAGE_SOURCES = 10
 
 
 def num(x: float) -> str:
@@ -88,6 +94,19 @@ class Charts:
     def __init__(self, project: Project, graph: Graph) -> None:
         self.project = project
         self.graph = graph
+
+    def _most_named(self, limit: int) -> list[Entity]:
+        """The `limit` people with the most mentions (briefs and source paragraphs), in the project's order."""
+        people = list(self.project.people)
+        if len(people) <= limit:
+            return people
+        weight = {p.id: len(self.graph.mentions.get(p.id, ())) for p in people}
+        keep = {p.id for p in sorted(people, key=lambda p: -weight[p.id])[:limit]}  # stable: ties keep order
+        return [p for p in people if p.id in keep]
+
+    @staticmethod
+    def _left_out(shown: int, total: int, what: str) -> str:
+        return f" Showing the {shown} {what} named most often, of {total:,}." if shown < total else ""
 
     # -- key numbers (home page) ------------------------------------------------------------------
     def key_numbers(self) -> Markup:
@@ -160,7 +179,7 @@ class Charts:
         return sorted(pairs, key=lambda t: (-t[2], order[t[0].id], order[t[1].id]))
 
     def network(self) -> Markup:
-        people = list(self.project.people)
+        people = self._most_named(NETWORK_PEOPLE)
         if len(people) < 2:
             return Markup("")
         pairs = self._pairs(people)
@@ -175,10 +194,11 @@ class Charts:
             body.append(Markup('<circle class="viz-node" cx="{}" cy="{}" r="7"/>').format(
                 num(where[p.id][0]), num(where[p.id][1])))
             body.append(self._node_label(p, i, len(people), cx, cy, radius + 14))
+        left_out = self._left_out(len(people), len(self.project.people), "people")
         desc = ("People as points on a circle; a line joins two people named together in a brief or in a "
-                "paragraph of a source, thicker the more often. " + self._pairs_sentence(pairs))
+                "paragraph of a source, thicker the more often." + left_out + " " + self._pairs_sentence(pairs))
         return figure(svg("chart-network", width, height, "Who is mentioned with whom", desc, body),
-                      "Thicker lines: named together more often. The same connections as a table:",
+                      f"Thicker lines: named together more often.{left_out} The same connections as a table:",
                       self._pairs_table(pairs), wide=True)
 
     @staticmethod
@@ -213,20 +233,27 @@ class Charts:
                       '<th scope="col">Times</th></tr></thead><tbody>{}</tbody></table></details>').format(rows)
 
     # -- coverage: which source names whom (sources index) ----------------------------------------
-    def _coverage_counts(self) -> dict[tuple[str, str], int]:
+    def _coverage_counts(self, people: list[Entity]) -> dict[tuple[str, str], int]:
         """(person id, source id) → how many paragraphs of the source name the person."""
         anchors: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for person in self.project.people:
+        for person in people:
             for m in self.graph.mentions.get(person.id, []):
                 if m.kind == "source":
                     anchors[(person.id, m.doc)].add(m.anchor)
         return {key: len(found) for key, found in anchors.items()}
 
     def coverage(self) -> Markup:
-        people, sources = list(self.project.people), list(self.project.sources)
+        people, sources = self._most_named(COVERAGE_PEOPLE), list(self.project.sources)
         if not people or not sources:
             return Markup("")
-        counts = self._coverage_counts()
+        counts = self._coverage_counts(people)
+        if len(sources) > COVERAGE_SOURCES:  # the sources that name the most of these people
+            named = {s.id: sum(1 for p in people if (p.id, s.id) in counts) for s in sources}
+            keep = {s.id for s in sorted(sources, key=lambda s: -named[s.id])[:COVERAGE_SOURCES]}
+            sources = [s for s in sources if s.id in keep]
+        left_out = (self._left_out(len(people), len(self.project.people), "people")
+                    + (f" Columns: the {len(sources)} sources naming most of them, of {len(self.project.sources):,}."
+                       if len(sources) < len(self.project.sources) else ""))
         most = max(counts.values(), default=1)
         label_w = max(CHAR * max(len(line) for p in people for line in name_lines(p.name)), 60) + 8
         cell = max(56.0, min(96.0, CHAR * max(len(s.short) for s in sources) + 10))
@@ -238,9 +265,9 @@ class Charts:
             for j, s in enumerate(sources):
                 body.append(self._cell(label_w + cell * j, y, cell, row, counts.get((p.id, s.id), 0), most))
         return figure(svg("chart-coverage", label_w + cell * len(sources), top + row * len(people),
-                          "Which source names whom", self._coverage_desc(people, sources, counts), body),
-                      "Each square counts the paragraphs of a source that name the person; the stronger the colour, the more. "
-                      "The same counts as a table:", self._coverage_table(people, sources, counts))
+                          "Which source names whom", self._coverage_desc(people, sources, counts) + left_out, body),
+                      "Each square counts the paragraphs of a source that name the person; the stronger the colour, "
+                      f"the more.{left_out} The same counts as a table:", self._coverage_table(people, sources, counts))
 
     @staticmethod
     def _cell(x: float, y: float, w: float, h: float, count: int, most: int) -> Markup:

@@ -192,3 +192,37 @@ def test_narrow_pictures_fit_a_phone(real_site: Path) -> None:
 def test_wrap_keeps_labels_inside_the_picture() -> None:
     lines = wrap("political prisoners freed after an earlier round of easing in late 2025", 352)
     assert len(lines) == 2 and all(len(line) * 7.4 <= 352 for line in lines)
+
+
+# -- large casts ----------------------------------------------------------------------------------
+def test_large_casts_draw_the_people_named_most(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A newsroom's thousand people would make an unreadable picture weighing megabytes: the charts keep
+    # the most-named few and say so. Lowered limits on the real content stand in for a large cast.
+    from builder import visuals
+    from builder.build import load_and_resolve
+    from builder.config import Paths
+    from builder.problems import Problems
+
+    project, graph = load_and_resolve(Paths(REPO), Problems())
+    monkeypatch.setattr(visuals, "NETWORK_PEOPLE", 4)
+    monkeypatch.setattr(visuals, "COVERAGE_PEOPLE", 5)
+    monkeypatch.setattr(visuals, "COVERAGE_SOURCES", 2)
+    charts = visuals.Charts(project, graph)
+    weight = {p.id: len(graph.mentions.get(p.id, ())) for p in project.people}
+    assert len(set(weight.values())) > 1  # else "most named" would not be tested
+
+    network = soup(str(charts.network()))
+    names = [" ".join(t.stripped_strings) for t in network.find("svg").find_all("text")]
+    assert len(names) == 4
+    shown = [p for p in project.people if p.name in names]
+    hidden = [p for p in project.people if p.name not in names]
+    assert min(weight[p.id] for p in shown) >= max(weight[p.id] for p in hidden)
+    assert f"Showing the 4 people named most often, of {len(PEOPLE)}." in network.find("figcaption").get_text()
+    pair_names = {td.get_text() for tr in network.find("tbody").find_all("tr") for td in tr.find_all("td")[:2]}
+    assert pair_names <= set(names)  # the table says what the picture shows, no more
+
+    coverage = soup(str(charts.coverage()))
+    assert len(coverage.find("svg").find_all("rect", class_="viz-cell")) == 5 * 2
+    rows = [tr.find("th").get_text() for tr in coverage.find("tbody").find_all("tr")]
+    assert len(rows) == 5 and set(rows) <= {p.name for p in project.people}
+    assert f"of {len(SOURCES)}." in coverage.find("svg").find("desc").get_text()
