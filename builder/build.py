@@ -33,6 +33,7 @@ class Result:
     problems: Problems
     written: int = 0  # pages rendered into new files
     unchanged: int = 0  # pages kept from the last build (the same bytes)
+    deferred: bool = False  # the search index and zip are the last build's: a full build must follow
 
 
 def load_and_resolve(paths: Paths, problems: Problems, store: Store | None = None, inputs: Inputs | None = None,
@@ -56,20 +57,25 @@ def replay(previous: OutputState, strict: bool, started: float) -> Result:
                   0, previous.page_count)
 
 
-def build(root: Path, out: Path | None, strict: bool = False) -> Result:
-    """Build the project at `root` into `out` (or only check it when `out` is None)."""
+def build(root: Path, out: Path | None, strict: bool = False, finish: bool = True) -> Result:
+    """Build the project at `root` into `out` (or only check it when `out` is None).
+
+    `finish=False` leaves the search index and zip as the last build made them when the pages changed
+    (they cost more than the rest of an edit's rebuild on a large site); the live server uses it and
+    runs a full build once the editor pauses."""
     started = time.perf_counter()
     paths = Paths(root)
     store = Store(paths)
     progress = Progress()
     try:
-        return _build(paths, out.resolve() if out is not None else None, strict, store, progress, started)
+        return _build(paths, out.resolve() if out is not None else None, strict, store, progress, started, finish)
     finally:
         progress.close()
         store.close()
 
 
-def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress: Progress, started: float) -> Result:
+def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress: Progress, started: float,
+           finish: bool = True) -> Result:
     inputs = scan(paths, store)
     previous = store.get_output(out) if out is not None else None
     progress.mark("scan")
@@ -92,11 +98,15 @@ def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress:
     links = store.get_links(out) if previous else {}
     spare = paths.cache / previous.spare if previous and previous.spare else None
     keep = spare_folder(paths, out) if store.db is not None else None
-    state, written = write_output(site, out, previous, links, problems, strict, progress, spare, keep)
-    state.inputs, state.problems, state.page_count = inputs.digest, list(problems.items), len(written)
+    state, written = write_output(site, out, previous, links, problems, strict, progress, spare, keep, finish)
+    deferred = not state.before_finish
+    # A deferred finish records no inputs, so the next build cannot take the site for up to date.
+    state.inputs = "" if deferred else inputs.digest
+    state.problems, state.page_count = list(problems.items), len(written)
     state.spare = keep.name if keep is not None and keep.is_dir() else ""
     store.put_output(out, state, {path: (r.ids, r.targets) for path, r in written.items()})
     remove_old_spares(paths, out, state.spare)
     progress.mark("save")
     new = sum(1 for r in written.values() if r.written)
-    return Result(len(written), len(state.files), time.perf_counter() - started, problems, new, len(written) - new)
+    return Result(len(written), len(state.files), time.perf_counter() - started, problems, new, len(written) - new,
+                  deferred)

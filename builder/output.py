@@ -148,9 +148,16 @@ def reuse_finish(staging: Staging, before: str, previous: OutputState | None) ->
     if not (previous and previous.before_finish == before and all(
             unchanged_file(staging.out, rel, previous) for rel in previous.finish_files)):
         return None
-    for rel in previous.finish_files:
-        staging.link(rel, staging.out / rel, previous.files[rel][2])
-    return previous.finish_files
+    return keep_finish(staging, previous)
+
+
+def keep_finish(staging: Staging, previous: OutputState | None) -> tuple[str, ...]:
+    """The last build's search index and zip, linked as they are (for a deferred finish they are stale)."""
+    kept = tuple(rel for rel in (previous.finish_files if previous else ())
+                 if unchanged_file(staging.out, rel, previous))
+    for rel in kept:
+        staging.link(rel, staging.out / rel, previous.files[rel][2])  # type: ignore[union-attr]
+    return kept
 
 
 def run_finish(staging: Staging, previous: OutputState | None, progress: Progress) -> tuple[tuple[str, ...], Walk]:
@@ -169,10 +176,12 @@ def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
 
 def write_output(site: Site, out: Path, previous: OutputState | None, links: dict[str, Links], problems: Problems,
                  strict: bool, progress: Progress, spare: Path | None = None,
-                 keep: Path | None = None) -> tuple[OutputState, dict[str, PageOut]]:
+                 keep: Path | None = None, finish: bool = True) -> tuple[OutputState, dict[str, PageOut]]:
     """Stage the site beside `out` (checked, finished), swap it in, and say what is there now.
 
-    `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces."""
+    `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces.
+    `finish=False` (the live server, while an editor types) keeps the last search index and zip instead
+    of making new ones; the state then says so (`before_finish` ""), so the next full build makes them."""
     staging = Staging(out, spare)
     try:
         pages = render_site(site, staging, previous, links, progress)
@@ -185,6 +194,8 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         digests.update((p, r.digest) for p, r in pages.items())
         before = sha(repr(sorted(digests.items())))
         made = reuse_finish(staging, before, previous)
+        if made is None and not finish:
+            made, before = keep_finish(staging, previous), ""
         staging.sweep(set(digests) | set(made or ()))
         progress.mark("sweep")
         if made is None:

@@ -35,7 +35,8 @@ WATCHED = ("content", "seeds", "templates", "assets")
 KEEPALIVE_SECONDS = 15.0  # a comment line this often finds closed tabs, so their threads end
 STEP_MS = 50  # a burst of saves closer together than this becomes one rebuild
 DEBOUNCE_MS = 500  # and a longer burst (a git checkout) waits at most this long
-WATCH_TIMEOUT_MS = 100  # how soon the watcher reports that it is ready
+WATCH_TIMEOUT_MS = 100  # how soon the watcher reports that it is ready (and then an idle tick this often)
+FINISH_AFTER_SECONDS = 1.0  # an edit's rebuild skips the search index and zip; they follow once saves pause
 POLL_SECONDS = 0.1  # how soon the HTTP loop notices a stop
 
 LIVE_JS = """\
@@ -137,6 +138,8 @@ class LiveSite:
     builds: int = 0
     errors: list[str] = field(default_factory=list)
     last_reload: float = 0.0  # time.time() of the last reload event, for measuring
+    unfinished: bool = False  # the served search index and zip predate the pages (see finish_if_idle)
+    last_build: float = 0.0  # time.monotonic() when the last rebuild ended
 
     @property
     def generation(self) -> str:
@@ -147,25 +150,41 @@ class LiveSite:
         hello = b"retry: 500\n\n" + sse("hello", self.generation)
         return hello + (sse("error", "\n".join(self.errors)) if self.errors else b"")
 
-    def rebuild(self) -> bool:
-        """Build into `out`; on success tell pages to reload, on failure keep the old site and show why."""
+    def rebuild(self, finish: bool = True, catching_up: bool = False) -> bool:
+        """Build into `out`; on success tell pages to reload, on failure keep the old site and show why.
+
+        `finish=False`, for an edit: the pages now, the search index and zip by `finish_if_idle` later
+        (on a large site they are most of a rebuild, and the editor is looking at a page, not searching)."""
         try:
-            result = build(self.root, self.out)
+            result = build(self.root, self.out, finish=finish)
         except BuildFailed as failed:
             return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors))
         except Exception as crash:  # an engine bug must not take the server down with it
             traceback.print_exc()
             return self._failed([f"error: the build crashed: {type(crash).__name__}: {crash} — "
                                  "see the terminal for the traceback"], 1)
+        finally:
+            self.last_build = time.monotonic()
         for problem in result.problems.sorted():
             print(problem, file=sys.stderr)
-        self.builds += 1
-        self.errors = []
-        print(f"built {result.pages} pages in {result.seconds:.2f} s, "
-              f"{len(result.problems.warnings)} warning(s)", flush=True)
-        self.hub.publish(sse("reload", self.generation))
-        self.last_reload = time.time()
+        self.unfinished = result.deferred
+        if catching_up and not self.errors and not result.written:  # only the search index and zip changed:
+            print(f"search index and zip up to date ({result.seconds:.2f} s)", flush=True)  # nothing to reload
+        else:
+            self.builds += 1
+            self.errors = []
+            later = "; search index and zip once you pause" if result.deferred else ""
+            print(f"built {result.pages} pages in {result.seconds:.2f} s, "
+                  f"{len(result.problems.warnings)} warning(s){later}", flush=True)
+            self.hub.publish(sse("reload", self.generation))
+            self.last_reload = time.time()
         return True
+
+    def finish_if_idle(self) -> None:
+        """After an edit's quick rebuild, once saves have paused, the full build that brings the search
+        index and zip up to date (its pages are unchanged, so it mostly runs Pagefind and the zip)."""
+        if self.unfinished and not self.errors and time.monotonic() - self.last_build >= FINISH_AFTER_SECONDS:
+            self.rebuild(finish=True, catching_up=True)
 
     def _failed(self, lines: list[str], errors: int) -> bool:
         for line in lines:
@@ -328,8 +347,12 @@ class LiveServer:
                                                 step=STEP_MS, debounce=DEBOUNCE_MS, yield_on_timeout=True,
                                                 rust_timeout=WATCH_TIMEOUT_MS, raise_interrupt=False):
                     self.ready.set()  # the first (empty) yield proves the watcher is listening
-                    if changes and not self.stop_event.is_set():
-                        self.live.rebuild()
+                    if self.stop_event.is_set():
+                        break
+                    if changes:
+                        self.live.rebuild(finish=False)
+                    else:
+                        self.live.finish_if_idle()
             except Exception:  # e.g. a watched folder was deleted: report, wait, watch again
                 traceback.print_exc()
                 self.stop_event.wait(1.0)

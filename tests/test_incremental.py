@@ -144,6 +144,27 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".site")) == []
 
 
+def test_a_deferred_finish_keeps_the_old_index_until_a_full_build_makes_it(tmp_path: Path) -> None:
+    # The live server's edit rebuild: new pages at once, the last search index and zip kept as they were;
+    # the full build that follows (with no input changed since) must still make them, to a clean build's bytes.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    before, old = stats(out), snapshot(out)
+    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    quick = build(root, out, finish=False)
+    after, new = stats(out), snapshot(out)
+    assert quick.deferred and quick.written >= 1
+    assert b"quit after" in new["briefs/resignation/index.html"]
+    finished = [rel for rel in old if rel.startswith(FINISHED)]
+    assert finished and all(after[rel][0] == before[rel][0] and new[rel] == old[rel] for rel in finished)
+    full = build(root, out)
+    assert not full.deferred and full.written == 0  # the pages were already there
+    assert snapshot(out) == clean_build(root, tmp_path)
+    assert snapshot(out)["briefing.zip"] != old["briefing.zip"]
+    assert build(root, out, finish=False).deferred is False  # nothing changed: nothing is left stale
+
+
 def test_a_rebuild_with_nothing_changed_still_reports_the_warnings(tmp_path: Path) -> None:
     files = mini_files()
     files["content/briefs/resignation.md"] = str(files["content/briefs/resignation.md"]) + "\nAn uncited line.\n"

@@ -144,6 +144,27 @@ def test_an_edit_rebuilds_and_the_page_reloads(server: LiveServer, events: Event
     assert SCRIPT_TAG.decode() in body
 
 
+def test_the_search_index_and_zip_catch_up_once_saves_pause(server: LiveServer, events: Events, mini: Path,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serve_module, "FINISH_AFTER_SECONDS", 3.0)  # room to look before it catches up
+    zip_path = mini / "site/briefing.zip"
+    old_zip = zip_path.read_bytes()
+    edit(mini / BRIEF, "resigned after the deal collapsed", "resigned after the harbour talks failed")
+    wait_for_page(server, events, "resigned after the harbour talks failed")
+    assert server.live.unfinished and zip_path.read_bytes() == old_zip  # the page first, the zip later
+    deadline = time.monotonic() + WAIT
+    while server.live.unfinished and time.monotonic() < deadline:
+        server.stop_event.wait(0.1)
+    assert not server.live.unfinished
+    reference = tmp_path / "reference"
+    build(mini, reference)
+    served = {p.relative_to(mini / "site"): p.read_bytes() for p in (mini / "site").rglob("*") if p.is_file()}
+    assert served == {p.relative_to(reference): p.read_bytes() for p in reference.rglob("*") if p.is_file()}
+    events.socket.settimeout(0.5)  # catching up changed no page: no second reload
+    with pytest.raises(TimeoutError):
+        events.next()
+
+
 def test_a_content_error_shows_in_the_page_and_the_last_good_site_stays(
         server: LiveServer, events: Events, mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
     people = mini / PEOPLE
@@ -165,7 +186,7 @@ def test_a_content_error_shows_in_the_page_and_the_last_good_site_stays(
 
 def test_a_crash_in_a_rebuild_keeps_the_server_running(server: LiveServer, events: Events, mini: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(root: Path, out: Path | None, strict: bool = False) -> None:
+    def crash(root: Path, out: Path | None, strict: bool = False, finish: bool = True) -> None:
         raise RuntimeError("engine bug")
 
     monkeypatch.setattr(serve_module, "build", crash)
