@@ -27,25 +27,26 @@ def test_mini_project_loads_into_the_model(mini: Path) -> None:
     assert (brief.slug, brief.people, brief.body.pos.line) == ("resignation", ("novak",), 7)
 
 
-def test_unknown_key_is_an_error_with_line_and_suggestion(tmp_path: Path) -> None:
+def problems_after_adding(tmp_path: Path, path: str, text: str) -> list[str]:
+    """The load problems of the mini project with `text` appended to its file `path`."""
     files = mini_files()
-    files["content/people.yaml"] += "- id: kowal\n  name: Ewa Kowal\n  role: Mayor\n  profle: x\n  profile: y\n"
-    _, problems = load(write_project(tmp_path, files))
+    files[path] = files.get(path, "") + text
+    return load(write_project(tmp_path, files))[1]
+
+
+def test_unknown_key_is_an_error_with_line_and_suggestion(tmp_path: Path) -> None:
+    problems = problems_after_adding(tmp_path, "content/people.yaml", "- id: kowal\n  name: Ewa Kowal\n  role: Mayor\n  profle: x\n  profile: y\n")
     assert problems == ["content/people.yaml:14: error: unknown key 'profle' in person — did you mean 'profile'?"]
 
 
 def test_missing_required_field_and_wrong_type(tmp_path: Path) -> None:
-    files = mini_files()
-    files["content/people.yaml"] += "- id: kowal\n  name: Ewa Kowal\n  aliases: 5\n  profile: y\n"
-    _, problems = load(write_project(tmp_path, files))
+    problems = problems_after_adding(tmp_path, "content/people.yaml", "- id: kowal\n  name: Ewa Kowal\n  aliases: 5\n  profile: y\n")
     assert "content/people.yaml:11: error: person is missing required 'role' — add 'role:' (one line on who they are)" in problems
     assert any(p.startswith("content/people.yaml:13: error: 'aliases' must be a list of strings") for p in problems)
 
 
 def test_duplicate_ids_and_duplicate_keys(tmp_path: Path) -> None:
-    files = mini_files()
-    files["content/people.yaml"] += "- id: lis\n  name: Other\n  role: x\n  role: y\n  profile: z\n"
-    _, problems = load(write_project(tmp_path, files))
+    problems = problems_after_adding(tmp_path, "content/people.yaml", "- id: lis\n  name: Other\n  role: x\n  role: y\n  profile: z\n")
     assert "content/people.yaml:14: error: duplicate key 'role' — each key may appear once in a mapping; remove or merge one" in problems
     assert any(p.startswith("content/people.yaml:11: error: duplicate person id 'lis' (first at line 6)") for p in problems)
 
