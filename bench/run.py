@@ -363,12 +363,7 @@ def hugo_server_rebuilds(hugo: str, d: dict[str, Path], edits: Edits, reps: int,
             while not lines.empty():
                 transcript.append(lines.get()[1])
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _stop(proc, 20)
         edits.restore()
     m.extra["hugo_reported"] = reported
     m.extra["write_to_log"] = list(m.runs)
@@ -422,18 +417,23 @@ def briefing_serve_rebuilds(d: dict[str, Path], edits: Edits, reps: int, timeout
                 m.error = "the search index never caught up: " + " | ".join(transcript[-10:])
                 return m
     finally:
+        _stop(proc, 60)  # before restoring the briefs, so the server does not start a rebuild on its way out
         edits.restore()
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=60)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
     m.extra["write_to_reload"] = list(m.runs)
     m.runs = reported
     m.note = ("the server's own figure; wall from file write to the reload event: median "
               f"{statistics.median(m.extra['write_to_reload']):.3f} s")
     return m
+
+
+def _stop(proc: subprocess.Popen, grace: float) -> None:
+    """Ctrl-C a server's process group, as a user would; kill it if it has not gone within `grace` seconds."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=grace)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:
