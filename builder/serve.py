@@ -1,8 +1,9 @@
 """Serve: build the site, serve it on 127.0.0.1, rebuild on every save and reload the open page.
 
-The reload script is injected into the HTML responses only, never into the files: the site on disk stays
-byte-identical to `make site` output and carries no script. A failed rebuild keeps the last good site
-served and shows the error lines in the terminal and, over Server-Sent Events, as an overlay in the page.
+The reload script is injected into the HTML responses only, never into the files: the site on disk carries
+no script and, once the search index and zip have caught up with an edit (a second after saves pause), is
+byte-identical to `make site` output. A failed rebuild keeps the last good site served and shows the error
+lines in the terminal and, over Server-Sent Events, as an overlay in the page.
 """
 
 from __future__ import annotations
