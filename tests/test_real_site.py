@@ -105,3 +105,23 @@ def test_two_builds_are_byte_identical(tmp_path: Path, real_site: Path) -> None:
 def test_real_content_is_clean_under_strict() -> None:
     result = run_cli("check", "--strict")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_home_page_shows_each_disagreement_with_each_version_and_its_source(
+        soups: dict[str, BeautifulSoup]) -> None:
+    claims = yaml.safe_load((REPO / "content/claims.yaml").read_text(encoding="utf-8"))
+    disputed = [c for c in claims if any(s["stance"] == "contradicts" for s in c["stances"])]
+    panel = soups["index.html"].select_one("section.disagree")
+    assert panel is not None and panel.find("h2").get_text() == "Where sources disagree"
+    items = panel.find_all("li")
+    assert len(disputed) >= 5 and len(items) == len(disputed)
+    for claim, item in zip(disputed, items):
+        assert item.find("a")["href"] == f"claims/index.html#{claim['id']}"
+        versions = item.select_one(".versions")
+        for verb, phrase in (("supports", "upported by"), ("contradicts", "ontradicted by")):
+            said = any(s["stance"] == verb for s in claim["stances"])
+            assert (phrase in versions.get_text()) == said, (claim["id"], verb)
+        # each version links to the paragraph that says it: supporters first, then contradictors
+        linked = [a["href"] for a in versions.find_all("a")]
+        assert linked == [f"sources/{s['source']}/index.html#{s['at']}" for verb in ("supports", "contradicts")
+                          for s in claim["stances"] if s["stance"] == verb]
