@@ -271,6 +271,39 @@ def test_an_unusable_cache_is_only_slower(tmp_path: Path) -> None:
     assert result.pages > 0
 
 
+def test_builds_in_one_process_share_unchanged_briefs_but_not_across_databases(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The live server builds many times in one process: unchanged briefs come from memory, not unpickled
+    # again; a new cache database (deleted, or another project's) starts from nothing.
+    files = mini_files()
+    for n in (2, 3):
+        files[f"content/briefs/more-{n}.md"] = ("---\ntitle: More " + str(n) + "\nsummary: More.\n---\n"
+                                               "[[Jana Novak]] resigned after the deal collapsed [@port-news#p1].\n")
+    root = write_project(tmp_path / "mini", files)
+    out = root / "site"
+    build(root, out)
+    loads: list[int] = []
+    real_loads = cache.pickle.loads
+    monkeypatch.setattr(cache.pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    _, worked = counting(monkeypatch)
+    brief = root / "content/briefs/resignation.md"
+    append(brief, "\nShe left the port that evening [@port-news#p1].\n")
+    build(root, out)
+    from_memory = len(loads)
+    assert worked == ["resignation.md"]
+    assert snapshot(out) == clean_build(root, tmp_path)
+    cache._RECENT.clear()  # as a fresh process would start
+    loads.clear()
+    append(brief, "\nThe board met the next day [@port-news#p1].\n")
+    build(root, out)
+    others = len(list(brief.parent.glob("*.md"))) - 1
+    assert others >= 1 and len(loads) - from_memory == others  # those were unpickled only without the memory
+    shutil.rmtree(root / ".cache")
+    worked.clear()
+    build(root, out)
+    assert sorted(worked) == sorted(p.name for p in (root / "content/briefs").glob("*.md"))
+
+
 def zip_entry(rel: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo("briefing/" + rel, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
