@@ -8,7 +8,9 @@ every page, with the anchors and links of unchanged pages taken from the cache.
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,7 +169,25 @@ def run_finish(staging: Staging, previous: OutputState | None, progress: Progres
     with zipper.reuse_from(staging.out if previous else None):  # the zip takes unchanged entries from the last
         publish.finish(staging.path)  # looked up now, so it can be replaced (tests stop a build inside it)
     after = walk_site(staging.path)
-    return tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1])), after
+    made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
+    if previous:
+        keep_identical(staging, made, after)
+    return made, walk_site(staging.path) if previous else after
+
+
+def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None:
+    """Pagefind writes every file of its index anew, though an edit changes few of them: where a new file
+    has the bytes of the live site's, link the live one instead. Unchanged files then keep their inode, so
+    the next build's staging folder (recycled from this one) already holds them."""
+    for rel in made:
+        new, old = staging.path / rel, staging.out / rel
+        try:
+            if os.stat(old).st_size == after[rel][0] and filecmp.cmp(old, new, shallow=False):
+                spare = new.with_name(new.name + ".same")
+                os.link(old, spare)
+                os.replace(spare, new)  # in one step: a failure above leaves the new file in place
+        except OSError:
+            continue  # not in the live site, or no links here: keep the new file
 
 
 def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:

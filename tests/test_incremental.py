@@ -133,6 +133,22 @@ def test_unchanged_files_keep_their_inode_and_only_changed_pages_are_written(tmp
             assert after[rel][0] == before[rel][0], f"{rel} was rewritten although its bytes are the same"
 
 
+def test_search_index_files_that_did_not_change_keep_their_inode(tmp_path: Path) -> None:
+    # Pagefind writes its whole index anew; the files it wrote with the same bytes stay the live site's.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    before, old = stats(out), snapshot(out)
+    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    build(root, out)
+    after, new = stats(out), snapshot(out)
+    index = [rel for rel in new if rel.startswith("pagefind/")]
+    same = [rel for rel in index if old.get(rel) == new[rel]]
+    assert same and len(same) < len(index)  # some of the index changed with the brief, some did not
+    assert [rel for rel in same if after[rel][0] != before[rel][0]] == []
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
 def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     root = write_project(tmp_path / "mini", mini_files())
     out = root / "site"
