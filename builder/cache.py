@@ -234,6 +234,8 @@ def _secret() -> bytes | None:
 # rebuild. Safe to share between builds because nothing changes a BriefResult once made (the graph merge
 # copies its lists and counters). Holds one build's briefs per database, which that build holds anyway.
 _RECENT: dict[bytes, dict[str, Any]] = {}
+# And the output record it saved last: (database nonce, output folder) → (generation, state, links).
+_LAST_OUTPUT: dict[tuple[bytes, str], tuple[bytes, Any, Any]] = {}
 
 
 class Store:
@@ -311,27 +313,45 @@ class Store:
                     db.executemany("DELETE FROM briefs WHERE k = ?", stale)
         self._run(put)
 
+    def _written_here(self, db: sqlite3.Connection, out: Path) -> tuple[OutputState, dict[str, Links]] | None:
+        """The output record this process saved last for `out`, if the database still holds that very one
+        (another process building into `out` writes a new generation)."""
+        held = _LAST_OUTPUT.get((self.identity, str(out)))
+        row = db.execute("SELECT v FROM outputs WHERE k = ?", ("generation:" + str(out),)).fetchone()
+        return held[1:] if held and row and row[0] == held[0] else None  # type: ignore[return-value]
+
     def get_links(self, out: Path) -> dict[str, Links]:
         """Each page's anchors and link targets, as the last build into `out` found them."""
         def fetch(db: sqlite3.Connection) -> dict[str, Links]:
+            if here := self._written_here(db, out):
+                return here[1]
             row = db.execute("SELECT v FROM outputs WHERE k = ?", ("links:" + str(out),)).fetchone()
             return pickle.loads(row[0]) if row else {}
         return self._run(fetch, {})
 
     def get_output(self, out: Path) -> OutputState | None:
         def fetch(db: sqlite3.Connection) -> OutputState | None:
-            row = db.execute("SELECT v FROM outputs WHERE k = ?", (str(out),)).fetchone()
-            state = pickle.loads(row[0]) if row else None
+            if here := self._written_here(db, out):
+                state: Any = here[0]
+            else:
+                row = db.execute("SELECT v FROM outputs WHERE k = ?", (str(out),)).fetchone()
+                state = pickle.loads(row[0]) if row else None
             return state if isinstance(state, OutputState) and state.engine == engine_digest() else None
         return self._run(fetch)
 
     def put_output(self, out: Path, state: OutputState, links: dict[str, Links]) -> None:
+        generation = secrets.token_bytes(16)
+
         def put(db: sqlite3.Connection) -> None:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", [
                     (str(out), pickle.dumps(state, protocol=5)),
-                    ("links:" + str(out), pickle.dumps(links, protocol=5))])
+                    ("links:" + str(out), pickle.dumps(links, protocol=5)),
+                    ("generation:" + str(out), generation)])
+            # Like _RECENT: the next build in this process (the live server's) need not unpickle it again.
+            _LAST_OUTPUT.clear()
+            _LAST_OUTPUT[(self.identity, str(out))] = (generation, state, links)
         self._run(put)
 
     def get_meta(self, key: str) -> Any:

@@ -307,17 +307,40 @@ def test_builds_in_one_process_share_unchanged_briefs_but_not_across_databases(
     build(root, out)
     from_memory = len(loads)
     assert worked == ["resignation.md"]
-    assert snapshot(out) == clean_build(root, tmp_path)
     cache._RECENT.clear()  # as a fresh process would start
+    cache._LAST_OUTPUT.clear()
     loads.clear()
     append(brief, "\nThe board met the next day [@port-news#p1].\n")
     build(root, out)
     others = len(list(brief.parent.glob("*.md"))) - 1
-    assert others >= 1 and len(loads) - from_memory == others  # those were unpickled only without the memory
+    # Without the memory: the unchanged briefs, and the last output record (its state and its links).
+    assert others >= 1 and len(loads) - from_memory == others + 2
+    assert snapshot(out) == clean_build(root, tmp_path)
     shutil.rmtree(root / ".cache")
     worked.clear()
     build(root, out)
     assert sorted(worked) == sorted(p.name for p in (root / "content/briefs").glob("*.md"))
+
+
+def test_a_build_by_another_process_is_not_mistaken_for_the_one_in_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `make site` in a terminal while the live server runs: both build into site/. The server's next build
+    # must read what the other process recorded, not the record it kept from its own last build.
+    from conftest import run_cli
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    brief = root / "content/briefs/resignation.md"
+    build(root, out)
+    append(brief, "\nShe left the port that evening [@port-news#p1].\n")
+    assert run_cli("--project", str(root), "build", "--out", str(out)).returncode == 0
+    loads: list[int] = []
+    real_loads = cache.pickle.loads
+    monkeypatch.setattr(cache.pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    assert build(root, out).written == 0  # what the other process built is up to date
+    assert len(loads) >= 1  # its record came from the database
+    append(brief, "\nThe board met the next day [@port-news#p1].\n")
+    build(root, out)
+    assert snapshot(out) == clean_build(root, tmp_path)
 
 
 def zip_entry(rel: str) -> zipfile.ZipInfo:
