@@ -9,6 +9,7 @@ plain build gives (`resolve` takes the merge as its brief step).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -85,7 +86,10 @@ def _without_tokens(doc: Document) -> Document:
 def brief_paths(paths: Paths) -> list[Path]:
     """The brief files, in the order `Loader.documents` reads them."""
     folder = paths.content / "briefs"
-    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    # The order of sorted(folder.glob("*.md")), without building and comparing 10,000 Path objects' parts.
+    return [folder / name for name in sorted(os.listdir(folder)) if name.endswith(".md")]
 
 
 def brief_key(folder: str, path: Path, stamps: dict[str, Stamp], context: str) -> str:
