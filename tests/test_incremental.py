@@ -55,6 +55,21 @@ def append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
+def built_mini(tmp_path: Path) -> tuple[Path, Path]:
+    """The mini project, built once into its site/: (project, site)."""
+    root = write_project(tmp_path / "mini", mini_files())
+    build(root, root / "site")
+    return root, root / "site"
+
+
+def edited_after_snapshot(tmp_path: Path) -> tuple[Path, Path, dict, dict]:
+    """The built mini project, its site's file stats and bytes, then one brief edited (not yet rebuilt)."""
+    root, out = built_mini(tmp_path)
+    before, old = stats(out), snapshot(out)
+    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    return root, out, before, old
+
+
 SECOND_SEED = """\
 Harbour Board Names Interim Chief
 
@@ -104,9 +119,7 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
 
 
 def test_every_kind_of_edit_gives_the_bytes_of_a_clean_build(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
+    root, out = built_mini(tmp_path)
     for name, step in STEPS:
         before = snapshot(out)
         step(root)
@@ -118,11 +131,7 @@ def test_every_kind_of_edit_gives_the_bytes_of_a_clean_build(tmp_path: Path) -> 
 
 
 def test_unchanged_files_keep_their_inode_and_only_changed_pages_are_written(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
-    before, old = stats(out), snapshot(out)
-    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    root, out, before, old = edited_after_snapshot(tmp_path)
     result = build(root, out)
     after, new = stats(out), snapshot(out)
     changed = {rel for rel in new if old.get(rel) != new[rel]}
@@ -135,11 +144,7 @@ def test_unchanged_files_keep_their_inode_and_only_changed_pages_are_written(tmp
 
 def test_search_index_files_that_did_not_change_keep_their_inode(tmp_path: Path) -> None:
     # Pagefind writes its whole index anew; the files it wrote with the same bytes stay the live site's.
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
-    before, old = stats(out), snapshot(out)
-    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    root, out, before, old = edited_after_snapshot(tmp_path)
     build(root, out)
     after, new = stats(out), snapshot(out)
     index = [rel for rel in new if rel.startswith("pagefind/")]
@@ -163,11 +168,7 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
 def test_a_deferred_finish_keeps_the_old_index_until_a_full_build_makes_it(tmp_path: Path) -> None:
     # The live server's edit rebuild: new pages at once, the last search index and zip kept as they were;
     # the full build that follows (with no input changed since) must still make them, to a clean build's bytes.
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
-    before, old = stats(out), snapshot(out)
-    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    root, out, before, old = edited_after_snapshot(tmp_path)
     quick = build(root, out, finish=False)
     after, new = stats(out), snapshot(out)
     assert quick.deferred and quick.written >= 1
@@ -195,9 +196,7 @@ def test_a_rebuild_with_nothing_changed_still_reports_the_warnings(tmp_path: Pat
 
 
 def test_a_damaged_output_folder_is_repaired(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
+    root, out = built_mini(tmp_path)
     with open(out / "index.html", "ab") as page:  # edited in place: same inode, new mtime
         page.write(b"<!-- tampered -->")
     (out / "people" / "lis" / "index.html").unlink()
@@ -222,9 +221,7 @@ def test_a_template_change_renders_every_page_again(tmp_path: Path) -> None:
 
 
 def test_an_engine_change_throws_the_cache_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
+    root, out = built_mini(tmp_path)
     rendered, briefs = counting(monkeypatch)
     build(root, out)
     assert (rendered, briefs) == ([], [])  # nothing to do
@@ -275,9 +272,7 @@ def test_a_generated_corpus_over_several_cores(tmp_path: Path, monkeypatch: pyte
 
 
 def test_an_unusable_cache_is_only_slower(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
+    root, out = built_mini(tmp_path)
     (root / ".cache" / "build.sqlite3").write_bytes(b"not a database")
     for name in os.listdir(root / ".cache"):
         if name != "build.sqlite3":
@@ -395,9 +390,7 @@ def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path:
 
 def test_the_replaced_site_is_recycled_and_a_tampered_one_is_not_trusted(tmp_path: Path) -> None:
     # The next build starts from the site the last one replaced (kept in .cache/), not from an empty folder.
-    root = write_project(tmp_path / "mini", mini_files())
-    out = root / "site"
-    build(root, out)
+    root, out = built_mini(tmp_path)
     edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
     build(root, out)
     spares = list((root / ".cache").glob("spare-*"))
