@@ -249,13 +249,13 @@ class Store:
             return
         try:
             paths.cache.mkdir(exist_ok=True)
-            self.db = self._open(paths.cache / "build.sqlite3", secret)
-            self.identity = self.db.execute("SELECT v FROM meta WHERE k = 'nonce'").fetchone()[0]
-        except (OSError, sqlite3.Error, TypeError):
+            self.db, self.identity = self._open(paths.cache / "build.sqlite3", secret)
+        except (OSError, sqlite3.Error):
             self.db = None
 
     @staticmethod
-    def _open(path: Path, secret: bytes) -> sqlite3.Connection:
+    def _open(path: Path, secret: bytes) -> tuple[sqlite3.Connection, bytes]:
+        """The database and its nonce, emptied first unless its tag shows this user's builds made it."""
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
@@ -265,7 +265,7 @@ class Store:
         row = db.execute("SELECT v FROM meta WHERE k = 'tag'").fetchone()
         nonce_row = db.execute("SELECT v FROM meta WHERE k = 'nonce'").fetchone()
         if row and nonce_row and hmac.compare_digest(row[0], hmac.new(secret, nonce_row[0], "sha256").digest()):
-            return db
+            return db, nonce_row[0]
         # Not made by this user (or new): start empty, then tag it as ours.
         with db:
             db.execute("BEGIN IMMEDIATE")
@@ -274,7 +274,7 @@ class Store:
             nonce = secrets.token_bytes(16)
             db.execute("INSERT INTO meta VALUES ('nonce', ?), ('tag', ?)",
                        (nonce, hmac.new(secret, nonce, "sha256").digest()))
-        return db
+        return db, nonce
 
     def _run(self, action: Callable[[sqlite3.Connection], Any], default: Any = None) -> Any:
         if self.db is None:

@@ -147,18 +147,25 @@ def put_files(files: dict[str, bytes], staging: Staging, previous: OutputState |
 def reuse_finish(staging: Staging, before: str, previous: OutputState | None) -> tuple[str, ...] | None:
     """The last steps (search index, zip) depend only on the site before them: when that is the last
     build's, their files are too. Links them and says which they are; None when they must run."""
-    if not (previous and previous.before_finish == before and all(
-            unchanged_file(staging.out, rel, previous) for rel in previous.finish_files)):
+    if not (previous and previous.before_finish == before):
         return None
-    return keep_finish(staging, previous)
+    kept = intact_finish(staging, previous)
+    return link_finish(staging, previous, kept) if kept == previous.finish_files else None
 
 
 def keep_finish(staging: Staging, previous: OutputState | None) -> tuple[str, ...]:
     """The last build's search index and zip, linked as they are (for a deferred finish they are stale)."""
-    kept = tuple(rel for rel in (previous.finish_files if previous else ())
-                 if unchanged_file(staging.out, rel, previous))
+    return link_finish(staging, previous, intact_finish(staging, previous)) if previous else ()
+
+
+def intact_finish(staging: Staging, previous: OutputState) -> tuple[str, ...]:
+    """The files the last build's final steps made that the live site still holds as they were written."""
+    return tuple(rel for rel in previous.finish_files if unchanged_file(staging.out, rel, previous))
+
+
+def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) -> tuple[str, ...]:
     for rel in kept:
-        staging.link(rel, staging.out / rel, previous.files[rel][2])  # type: ignore[union-attr]
+        staging.link(rel, staging.out / rel, previous.files[rel][2])
     return kept
 
 
@@ -172,20 +179,22 @@ def run_finish(staging: Staging, previous: OutputState | None, progress: Progres
     made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
     if previous:
         keep_identical(staging, made, after)
-    return made, walk_site(staging.path) if previous else after
+    return made, after
 
 
 def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None:
     """Pagefind writes every file of its index anew, though an edit changes few of them: where a new file
-    has the bytes of the live site's, link the live one instead. Unchanged files then keep their inode, so
-    the next build's staging folder (recycled from this one) already holds them."""
+    has the bytes of the live site's, link the live one instead (and say so in `after`). Unchanged files
+    then keep their inode, so the next build's staging folder (recycled from this one) already holds them."""
     for rel in made:
         new, old = staging.path / rel, staging.out / rel
         try:
-            if os.stat(old).st_size == after[rel][0] and filecmp.cmp(old, new, shallow=False):
+            st = os.stat(old)
+            if st.st_size == after[rel][0] and filecmp.cmp(old, new, shallow=False):
                 spare = new.with_name(new.name + ".same")
                 os.link(old, spare)
                 os.replace(spare, new)  # in one step: a failure above leaves the new file in place
+                after[rel] = (st.st_size, st.st_ino, st.st_mtime_ns)
         except OSError:
             continue  # not in the live site, or no links here: keep the new file
 

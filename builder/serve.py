@@ -169,7 +169,7 @@ class LiveSite:
         for problem in result.problems.sorted():
             print(problem, file=sys.stderr)
         self.unfinished = result.deferred
-        if catching_up and not self.errors and not result.written:  # only the search index and zip changed:
+        if catching_up and not result.written:  # only the search index and zip changed:
             print(f"search index and zip up to date ({result.seconds:.2f} s)", flush=True)  # nothing to reload
         else:
             self.builds += 1
