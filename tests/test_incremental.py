@@ -231,6 +231,14 @@ def test_an_engine_change_throws_the_cache_away(tmp_path: Path, monkeypatch: pyt
     assert result.written == result.pages  # the last build's record is not trusted either: written anew
 
 
+def counting_unpickles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time the cache unpickles something."""
+    loads: list[int] = []
+    real_loads = cache.pickle.loads
+    monkeypatch.setattr(cache.pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    return loads
+
+
 def counting(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
     rendered: list[str] = []
     briefs: list[str] = []
@@ -293,9 +301,7 @@ def test_builds_in_one_process_share_unchanged_briefs_but_not_across_databases(
     root = write_project(tmp_path / "mini", files)
     out = root / "site"
     build(root, out)
-    loads: list[int] = []
-    real_loads = cache.pickle.loads
-    monkeypatch.setattr(cache.pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    loads = counting_unpickles(monkeypatch)
     _, worked = counting(monkeypatch)
     brief = root / "content/briefs/resignation.md"
     append(brief, "\nShe left the port that evening [@port-news#p1].\n")
@@ -328,9 +334,7 @@ def test_a_build_by_another_process_is_not_mistaken_for_the_one_in_memory(
     build(root, out)
     append(brief, "\nShe left the port that evening [@port-news#p1].\n")
     assert run_cli("--project", str(root), "build", "--out", str(out)).returncode == 0
-    loads: list[int] = []
-    real_loads = cache.pickle.loads
-    monkeypatch.setattr(cache.pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    loads = counting_unpickles(monkeypatch)
     assert build(root, out).written == 0  # what the other process built is up to date
     assert len(loads) >= 1  # its record came from the database
     append(brief, "\nThe board met the next day [@port-news#p1].\n")

@@ -94,6 +94,16 @@ def wait_for_page(server: LiveServer, events: Events, text: str) -> str:
             return body
 
 
+def files_of(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def built_afresh(project: Path, tmp_path: Path) -> dict[Path, bytes]:
+    """What `make site` would write for the project as it is now."""
+    build(project, tmp_path / "reference")
+    return files_of(tmp_path / "reference")
+
+
 @pytest.fixture
 def server(mini: Path) -> Iterator[LiveServer]:
     live = LiveServer(mini, mini / "site", "127.0.0.1", 0)
@@ -122,11 +132,8 @@ def test_script_is_injected_in_responses_but_not_in_the_files(server: LiveServer
         assert body.index(SCRIPT_TAG.decode()) < body.index("</head>")
     status, headers, css = fetch(server.url + "assets/style.css")
     assert status == 200 and headers["Cache-Control"] == "no-store" and "<script" not in css
-    reference = tmp_path / "reference"
-    build(mini, reference)
-    served = {p.relative_to(mini / "site"): p.read_bytes() for p in (mini / "site").rglob("*") if p.is_file()}
-    built = {p.relative_to(reference): p.read_bytes() for p in reference.rglob("*") if p.is_file()}
-    assert served == built  # the site on disk is exactly `make site` output
+    served = files_of(mini / "site")
+    assert served == built_afresh(mini, tmp_path)  # the site on disk is exactly `make site` output
     # the live-reload script exists only in responses: no file on disk names it
     assert not any(b"/__briefing/" in data for data in served.values())
 
@@ -156,10 +163,7 @@ def test_the_search_index_and_zip_catch_up_once_saves_pause(server: LiveServer, 
     while server.live.unfinished and time.monotonic() < deadline:
         server.stop_event.wait(0.1)
     assert not server.live.unfinished
-    reference = tmp_path / "reference"
-    build(mini, reference)
-    served = {p.relative_to(mini / "site"): p.read_bytes() for p in (mini / "site").rglob("*") if p.is_file()}
-    assert served == {p.relative_to(reference): p.read_bytes() for p in reference.rglob("*") if p.is_file()}
+    assert files_of(mini / "site") == built_afresh(mini, tmp_path)
     events.socket.settimeout(0.5)  # catching up changed no page: no second reload
     with pytest.raises(TimeoutError):
         events.next()
