@@ -17,6 +17,7 @@ from builder.cache import Inputs, OutputState, Store, remove_old_spares, scan, s
 from builder.config import Paths
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
+from builder.write import claim_output
 
 if TYPE_CHECKING:
     from builder.model import Project
@@ -64,11 +65,12 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
     (they cost more than the rest of an edit's rebuild on a large site); the live server uses it and
     runs a full build once the editor pauses."""
     started = time.perf_counter()
+    out = claim_output(root, out) if out is not None else None  # before anything: refuse a folder not ours
     paths = Paths(root)
     store = Store(paths)
     progress = Progress()
     try:
-        return _build(paths, out.resolve() if out is not None else None, strict, store, progress, started, finish)
+        return _build(paths, out, strict, store, progress, started, finish)
     finally:
         progress.close()
         store.close()

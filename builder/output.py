@@ -27,7 +27,7 @@ from builder.problems import BuildFailed, Problems
 from builder.render import Page, Renderer, pygments_css
 from builder.resolve import Graph
 from builder.search import reader_pages
-from builder.write import Staging, copy_assets
+from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
 _PER_ITEM = frozenset({"brief.html", "entity.html", "source.html", "alias.html", "page.html"})
@@ -52,6 +52,7 @@ def plan_site(paths: Paths, project: Project, graph: Graph, problems: Problems, 
     files = copy_assets(paths.asset_dirs)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
+    files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
     files.update(extra)
     prints = Fingerprints(project, graph, [has_feed], templates_digest(paths, inputs))
     return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages})
