@@ -18,9 +18,33 @@ from builder.markup import split_front_matter
 from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Markdown, Project, SiteConfig,
                            Source, SourceText, Stance, Term)
 from builder.problems import Pos, Problems, did_you_mean
+from builder.safeio import UnsafeInput, read_input
 from builder.yamlio import YList, parse_yaml
 
 T = TypeVar("T")
+
+
+def read_text(paths: Paths, path: Path, problems: Problems) -> str | None:
+    """An input file's text, read safely (builder/safeio.py) and decoded; None after recording why not."""
+    rel = paths.rel(path)
+    try:
+        data = read_input(paths.root, path)
+    except UnsafeInput as unsafe:
+        problems.error(Pos(rel), unsafe.message, unsafe.hint)
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.error(Pos(rel, line), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                       "re-save the file as UTF-8")
+        return None
+    if "\0" in text:  # no page may carry one (HTML forbids it), and a seed is never edited: dropped here
+        problems.warning(Pos(rel, text.count("\n", 0, text.index("\0")) + 1),
+                         f"{text.count(chr(0))} NUL byte(s) in the file, left out of the site",
+                         "a NUL byte means a damaged or binary file: fetch or save the file again")
+        text = text.replace("\0", "")
+    return text
 
 
 class Loader:
@@ -33,22 +57,7 @@ class Loader:
 
     # -- files ------------------------------------------------------------------------------------
     def read_text(self, path: Path) -> str | None:
-        rel = self.paths.rel(path)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            self.problems.error(Pos(rel), "file not found", "create it, or fix the name that points to it")
-            return None
-        except OSError as exc:
-            self.problems.error(Pos(rel), f"cannot read file: {exc.strerror}", "check its permissions")
-            return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            self.problems.error(Pos(rel, line), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                                "re-save the file as UTF-8")
-            return None
+        return read_text(self.paths, path, self.problems)
 
     def yaml_list(self, name: str, required: bool = False) -> tuple[str, list[Any]]:
         """A content file holding a list of records; a missing optional file is an empty list."""

@@ -26,6 +26,7 @@ from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problems
 from builder.render import Page, Renderer, pygments_css
 from builder.resolve import Graph
+from builder.safeloader import check_templates
 from builder.search import reader_pages
 from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets
 
@@ -49,7 +50,10 @@ def plan_site(paths: Paths, project: Project, graph: Graph, problems: Problems, 
     extra = publish.site_files(project, pages, problems)  # feed, sitemap, robots.txt, data/
     has_feed = "feed.xml" in extra
     renderer.env.globals.update(publish.template_globals(project, graph, has_feed=has_feed))
-    files = copy_assets(paths.asset_dirs)
+    files = copy_assets(paths.asset_dirs, problems, paths.rel)
+    check_templates(paths.template_dirs, paths.rel, problems)
+    if problems.errors:
+        raise BuildFailed(problems)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
     files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it

@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import Environment, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -16,6 +16,7 @@ from builder.config import Paths
 from builder.markup import Links, Ref, render_markdown
 from builder.model import Markdown, Project, Source
 from builder.resolve import Graph, Mention
+from builder.safeloader import InputLoader
 from builder.textutil import fold
 
 
@@ -82,7 +83,7 @@ class Renderer:
         self.graph = graph
         self.md = md
         self._links: dict[str, SiteLinks] = {}
-        self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
+        self.env = Environment(loader=InputLoader([str(d) for d in paths.template_dirs]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)

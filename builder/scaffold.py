@@ -15,6 +15,7 @@ import yaml
 from builder import schema
 from builder.build import load_and_resolve
 from builder.config import Paths
+from builder.load import read_text
 from builder.model import Claim, Project
 from builder.problems import BuildFailed, Pos, Problems, did_you_mean
 from builder.yamlio import parse_yaml
@@ -78,7 +79,8 @@ def new_brief(root: Path, slug: str) -> Path:
     if problems.errors:
         raise BuildFailed(problems)
     project, _ = load_and_resolve(paths, problems)
-    data = parse_yaml(outline_path.read_text(encoding="utf-8"), rel, problems)
+    text = read_text(paths, outline_path, problems)
+    data = parse_yaml(text, rel, problems) if text is not None else None
     outline = schema.validate(data, OUTLINE, rel, "outline", problems, 1) if data is not None else None
     sections = [s for s in (schema.validate(raw, SECTION, rel, "section", problems)
                             for raw in (outline or {}).get("sections") or []) if s]

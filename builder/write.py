@@ -17,6 +17,8 @@ from typing import Callable, Iterable
 
 from builder.config import ENGINE_ROOT
 from builder.problems import BuildFailed, Pos, Problems
+from builder.safeio import UnsafeInput, read_input
+from builder.safeloader import input_files
 
 # Every build leaves this file in its output folder. A build replaces only a folder that does not exist, is
 # empty, or holds this file: anything else may be the user's, and replacing it would destroy it.
@@ -28,13 +30,18 @@ _PROJECT_FOLDERS = ("content", "seeds", "templates", "assets", ".git", ".cache",
 _ENGINE_FOLDERS = ("builder", "templates", "assets", ".git")
 
 
-def copy_assets(asset_dirs: Iterable[Path]) -> dict[str, bytes]:
-    """Every asset file by its site path (assets/…); later folders override earlier ones."""
+def copy_assets(asset_dirs: Iterable[Path], problems: Problems, shown: Callable[[Path], str]) -> dict[str, bytes]:
+    """Every asset file by its site path (assets/…); later folders override earlier ones.
+
+    Each is read as an input (its project being the folder's parent): a link out of the project, a FIFO
+    or a device is an error at its path, never published."""
     files: dict[str, bytes] = {}
     for directory in asset_dirs:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                files["assets/" + path.relative_to(directory).as_posix()] = path.read_bytes()
+        for path in input_files(directory):
+            try:
+                files["assets/" + path.relative_to(directory).as_posix()] = read_input(directory.parent, path)
+            except UnsafeInput as unsafe:
+                problems.error(Pos(shown(path)), unsafe.message, unsafe.hint)
     return files
 
 

@@ -121,3 +121,105 @@ def test_a_marker_that_is_a_symlink_does_not_make_a_folder_the_builds(workspace:
     before = tree(workspace)
     one_error(run_cli("--project", str(workspace / "project"), "build", "--out", str(mine)))
     assert tree(workspace) == before
+
+
+# -- 2. nothing outside the project (or in its hidden folders) is read -----------------------------
+
+SECRET = "ghp_notarealtokenbutasecret1234"
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """The mini project, built once, with a secret in its .git/config and another outside the project."""
+    root = write_project(tmp_path / "project", mini_files())
+    write_project(root, {".git/config": f"[http]\n\textraheader = AUTHORIZATION: basic {SECRET}\n"})
+    write_project(tmp_path, {"outside/passwd": f"root:x:0:0:{SECRET}:/root:/bin/sh\n"})
+    assert run_cli("--project", str(root), "build").returncode == 0
+    return root
+
+
+def add_source(root: Path, seed: str) -> None:
+    with open(root / "content" / "sources.yaml", "a", encoding="utf-8") as handle:
+        handle.write(f"- id: leak\n  seed: {seed}\n  title: Leak\n")
+
+
+def published(site: Path) -> str:
+    return "".join(p.read_bytes().decode("utf-8", "replace") for p in site.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("target, why", [
+    ("../.git/config", "hidden"),
+    ("../../outside/passwd", "outside the project"),
+    ("/etc/passwd", "outside the project"),
+])
+def test_a_seed_linked_out_of_the_project_is_an_error_at_its_path(target: str, why: str, linked: Path) -> None:
+    # Guard: load.Loader.read_text reads through safeio.read_input (inside the project, no hidden part).
+    (linked / "seeds" / "leak.txt").symlink_to(target)
+    add_source(linked, "leak.txt")
+    before = tree(linked / "site")
+    match = one_error(run_cli("--project", str(linked), "build"), at="seeds/leak.txt:1")
+    assert why in match["what"]
+    assert tree(linked / "site") == before and SECRET not in published(linked / "site")
+
+
+@pytest.mark.parametrize("folder", ["assets", "templates"])
+def test_an_asset_or_template_linked_out_of_the_project_is_an_error_at_its_path(folder: str, linked: Path) -> None:
+    # Guards: write.copy_assets and safeloader.check_templates read/check through safeio.
+    (linked / folder).mkdir()
+    (linked / folder / "leak.css").symlink_to(linked.parent / "outside" / "passwd")
+    before = tree(linked / "site")
+    match = one_error(run_cli("--project", str(linked), "build"), at=f"{folder}/leak.css:1")
+    assert "outside the project" in match["what"]
+    assert tree(linked / "site") == before and SECRET not in published(linked / "site")
+
+
+def test_the_template_loader_refuses_a_link_out_of_the_project(tmp_path: Path) -> None:
+    # Guard: safeloader.InputLoader (Jinja's own FileSystemLoader would read the file).
+    from jinja2 import Environment
+
+    from builder.safeio import UnsafeInput
+    from builder.safeloader import InputLoader
+
+    write_project(tmp_path, {"outside/secret.html": SECRET, "project/templates/page.html": "{% include 'x.html' %}"})
+    (tmp_path / "project" / "templates" / "x.html").symlink_to(tmp_path / "outside" / "secret.html")
+    env = Environment(loader=InputLoader([str(tmp_path / "project" / "templates")]))
+    with pytest.raises(UnsafeInput):
+        env.get_template("page.html").render()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "too-large"])
+def test_a_seed_that_is_not_a_small_regular_file_is_an_error_without_reading_it(
+        kind: str, mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Guard: Loader.read_text → safeio.read_input (a FIFO would block forever, /dev/zero never end).
+    # In-process: the whole build's input scan (builder/cache.py) is held by the cache tests.
+    from builder.config import Paths
+    from builder.load import Loader
+    from builder.markup import create_markdown
+    from builder.problems import Problems
+
+    seed = mini / "seeds" / "port.txt"
+    seed.unlink()
+    if kind == "fifo":
+        os.mkfifo(seed)
+    elif kind == "device":
+        seed.symlink_to("/dev/zero")
+    else:
+        seed.write_text("x" * 2000)
+        monkeypatch.setenv("BRIEFING_MAX_INPUT_BYTES", "1000")
+    problems = Problems()
+    assert Loader(Paths(mini), create_markdown(), problems).read_text(seed) is None
+    [problem] = problems.items
+    assert str(problem.pos) == "seeds/port.txt:1"
+    assert {"fifo": "FIFO", "device": "outside the project", "too-large": "limit"}[kind] in problem.message
+
+
+def test_nul_bytes_in_a_seed_never_reach_a_page(mini: Path) -> None:
+    # Guard: load.read_text drops NUL bytes, with a warning at the first one's line.
+    seed = mini / "seeds" / "port.txt"
+    seed.write_bytes(seed.read_bytes().replace(b"Jana Novak resigned", b"Jana\0 Novak resigned\0\0"))
+    result = run_cli("--project", str(mini), "build")
+    assert result.returncode == 0, result.stderr
+    assert "seeds/port.txt:5: warning: 3 NUL byte(s)" in result.stderr
+    pages = [p.read_bytes() for p in (mini / "site").rglob("*.html")]
+    assert pages and not any(b"\0" in page or b"&#0;" in page or b"\xef\xbf\xbd" in page for page in pages)
+    assert b"resigned on Tuesday" in (mini / "site" / "sources" / "port-news" / "index.html").read_bytes()
