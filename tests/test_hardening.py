@@ -223,3 +223,17 @@ def test_nul_bytes_in_a_seed_never_reach_a_page(mini: Path) -> None:
     pages = [p.read_bytes() for p in (mini / "site").rglob("*.html")]
     assert pages and not any(b"\0" in page or b"&#0;" in page or b"\xef\xbf\xbd" in page for page in pages)
     assert b"resigned on Tuesday" in (mini / "site" / "sources" / "port-news" / "index.html").read_bytes()
+
+
+# -- 4. bounded work on any input ------------------------------------------------------------------
+
+def test_a_merge_key_is_not_a_duplicate_key_but_a_repeated_own_key_is() -> None:
+    # Guard: yamlio._construct_map reports duplicates among the mapping's own keys only.
+    from builder.problems import Problems
+    from builder.yamlio import parse_yaml
+
+    problems = Problems()
+    data = parse_yaml("n:\n  <<: {role: x, country: y}\n  role: z\n", "f.yaml", problems)
+    assert data == {"n": {"role": "z", "country": "y"}} and problems.items == []
+    parse_yaml("n:\n  <<: {role: x}\n  role: z\n  role: w\n", "f.yaml", problems)
+    assert [str(p.pos) for p in problems.items] == ["f.yaml:4"]
