@@ -17,6 +17,7 @@ from builder.ingest import IngestRules, ingest_text
 from builder.markup import split_front_matter
 from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Markdown, Project, SiteConfig,
                            Source, SourceText, Stance, Term)
+from builder.names import is_common, name_problem
 from builder.problems import Pos, Problems, did_you_mean
 from builder.safeio import UnsafeInput, read_input
 from builder.yamlio import YList, parse_yaml
@@ -54,6 +55,7 @@ class Loader:
         self.paths = paths
         self.md = md
         self.problems = problems
+        self.language = "en"  # the site's, once site.yaml is read: which everyday words an alias may not be
 
     # -- files ------------------------------------------------------------------------------------
     def read_text(self, path: Path) -> str | None:
@@ -107,7 +109,9 @@ class Loader:
                                     f"give each {what} its own {key}")
                 continue
             seen[ident] = pos
-            out.append(build(values, pos))
+            built = build(values, pos)
+            if built is not None:  # None: the record's own problems are recorded
+                out.append(built)
         return out
 
     # -- the content files ------------------------------------------------------------------------
@@ -126,6 +130,7 @@ class Loader:
                                  self.problems, 1)
         if values is None:
             return None
+        self.language = values["language"]
         return SiteConfig(values["title"], values["description"], values["language"], values["base_url"],
                           values["author"], Pos(rel, 1), values["updated"])
 
@@ -173,17 +178,44 @@ class Loader:
                                 "put the article's full text in the file")
         return result
 
-    def entities(self) -> list[Entity]:
-        def person(v: dict[str, Any], pos: Pos) -> Entity:
-            return Entity("person", v["id"], v["name"], tuple(v["aliases"] or ()),
-                          tuple(sorted((v["native_names"] or {}).items())), v["role"], v["country"],
-                          self.field_markdown(v, "status", pos.path), self.field_markdown(v, "profile", pos.path),
-                          pos)  # type: ignore[arg-type]
+    def names(self, v: dict[str, Any], pos: Pos) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None:
+        """The aliases and native names of one entity that may be matched; None when its name may not.
 
-        def organisation(v: dict[str, Any], pos: Pos) -> Entity:
-            return Entity("organisation", v["id"], v["name"], tuple(v["aliases"] or ()),
-                          tuple(sorted((v["native_names"] or {}).items())), v["kind"], v["country"], None,
-                          self.field_markdown(v, "description", pos.path), pos)  # type: ignore[arg-type]
+        A spelling with an invisible character, or too long for the matcher, is an error and left out (the
+        build stops before anything matches it); an alias that is an everyday word is a warning."""
+        lines, ok = v["_lines"], True
+        aliases = v["aliases"] or []
+        alias_lines = getattr(aliases, "item_lines", [lines.get("aliases", pos.line)] * len(aliases))
+        spellings = [(v["name"], lines.get("name", pos.line), "name")]
+        spellings += [(a, line, "alias") for a, line in zip(aliases, alias_lines)]
+        spellings += [(n, lines.get("native_names", pos.line), "native") for n in (v["native_names"] or {}).values()]
+        bad = set()
+        for name, line, kind in spellings:
+            problem = name_problem(name, native=kind == "native")
+            if problem:
+                self.problems.error(Pos(pos.path, line), *problem)
+                bad.add(name)
+                ok = ok and kind != "name"
+            elif kind == "alias" and not v["allow_common"] and is_common(name, self.language):
+                self.problems.warning(Pos(pos.path, line), f"alias {name!r} is a common word: every {name!r} in "
+                                      "the sources and briefs would link here",
+                                      "remove it, or add 'allow_common: true' to the entry if it is meant")
+        if not ok:
+            return None
+        natives = tuple(sorted((k, n) for k, n in (v["native_names"] or {}).items() if n not in bad))
+        return tuple(a for a in aliases if a not in bad), natives
+
+    def entities(self) -> list[Entity]:
+        def person(v: dict[str, Any], pos: Pos) -> Entity | None:
+            names = self.names(v, pos)
+            return names and Entity("person", v["id"], v["name"], *names, v["role"], v["country"],
+                                    self.field_markdown(v, "status", pos.path),
+                                    self.field_markdown(v, "profile", pos.path), pos)  # type: ignore[arg-type]
+
+        def organisation(v: dict[str, Any], pos: Pos) -> Entity | None:
+            names = self.names(v, pos)
+            return names and Entity("organisation", v["id"], v["name"], *names, v["kind"], v["country"], None,
+                                    self.field_markdown(v, "description", pos.path), pos)  # type: ignore[arg-type]
 
         people = self.records("people.yaml", schema.PERSON, "person", person)
         orgs = self.records("organisations.yaml", schema.ORGANISATION, "organisation", organisation)
@@ -267,7 +299,7 @@ class Loader:
     def document(self, path: Path, fields: dict[str, schema.Field], what: str) -> Document | None:
         rel = self.paths.rel(path)
         slug = path.stem
-        if not schema.ID_PATTERN.match(slug):
+        if not schema.ID_PATTERN.fullmatch(slug):
             self.problems.error(Pos(rel), f"file name {path.name!r} is not a valid slug", schema.ID_HINT)
             return None
         text = self.read_text(path)

@@ -15,6 +15,7 @@ from markdown_it.token import Token
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
 from builder.model import Document, Entity, Markdown, Project, Source
+from builder.names import folded
 from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
 
@@ -61,7 +62,7 @@ class Resolver:
         self.spellings = [name for e in project.entities for name in (e.id, *e.all_names)]
         for entity in project.entities:
             for name in entity.all_names:
-                self.names.setdefault(name.casefold(), entity.id)
+                self.names.setdefault(folded(name), entity.id)
         self.graph = Graph()
 
     # -- references -------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ class Resolver:
         return out
 
     def entity_for(self, target: str) -> str | None:
-        return target if target in self.entities else self.names.get(target.casefold())
+        return target if target in self.entities else self.names.get(folded(target))
 
     def check_ids(self, ids: Iterable[str], known: dict[str, object], what: str, pos: Pos) -> None:
         for ident in ids:
@@ -282,14 +283,17 @@ class Resolver:
                                     "cite the paragraph that gives this number, as written there")
 
     def unique_names(self) -> None:
-        owners: dict[str, Entity] = {}
+        """Spellings that differ only in case or Unicode form are one name: it must have one owner, or a
+        `[[LUKASHENKA]]` link and the backlinks of `Lukashenka` would go to different entities."""
+        owners: dict[str, tuple[Entity, str]] = {}
         for entity in self.project.entities:
             for name in entity.all_names:
-                other = owners.get(name)
+                other, spelled = owners.get(folded(name), (None, ""))
                 if other is not None and other.id != entity.id:
-                    self.problems.error(entity.pos, f"name or alias '{name}' is also used by '{other.id}'",
+                    same = "" if spelled == name else f" as '{spelled}' (the same name in another case or form)"
+                    self.problems.error(entity.pos, f"name or alias '{name}' is also used by '{other.id}'{same}",
                                         "each spelling must belong to one person or organisation")
-                owners.setdefault(name, entity)
+                owners.setdefault(folded(name), (entity, name))
 
     def co_mentions(self) -> None:
         groups = list(self.graph.entities_in_brief.values())

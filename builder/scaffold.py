@@ -69,7 +69,7 @@ def new_brief(root: Path, slug: str) -> Path:
     outline_path = paths.content / "outlines" / f"{slug}.yaml"
     target = paths.content / "briefs" / f"{slug}.md"
     rel = paths.rel(outline_path)
-    if not schema.ID_PATTERN.match(slug):
+    if not schema.ID_PATTERN.fullmatch(slug):
         problems.error(Pos(rel), f"invalid brief slug {slug!r}", schema.ID_HINT)
     elif target.exists():
         problems.error(Pos(paths.rel(target)), "the brief already exists and is the editor's",

@@ -13,9 +13,10 @@ from typing import Any
 from builder.problems import Pos, Problems, did_you_mean
 from builder.yamlio import YDict, line_of
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \Z, not $: `$` also matches before a final newline, and "lukashenko\n" would make a second folder.
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 # Pages link to these as they are: any other scheme (javascript:, data:) would be live code on a page.
-WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*\Z", re.IGNORECASE)
 ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'maria-kalesnikava'"
 # Top-level folders of the built site: a standalone page (content/pages/<slug>.md) may not take one.
 SECTIONS = frozenset({"briefs", "people", "organisations", "sources", "claims", "timeline", "glossary",
@@ -41,7 +42,7 @@ _TYPE_NAMES = {
 
 
 def check_id(value: Any, pos: Pos, what: str, problems: Problems) -> bool:
-    if isinstance(value, str) and ID_PATTERN.match(value):
+    if isinstance(value, str) and ID_PATTERN.fullmatch(value):
         return True
     problems.error(pos, f"invalid {what} {value!r}", ID_HINT)
     return False
@@ -52,7 +53,7 @@ def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problem
     if spec.kind in ("str", "text"):
         bad = not isinstance(value, str) or not value.strip()
     elif spec.kind == "url":
-        bad = not isinstance(value, str) or not WEB_ADDRESS.match(value)
+        bad = not isinstance(value, str) or not WEB_ADDRESS.fullmatch(value)
     elif spec.kind == "int":
         bad = isinstance(value, bool) or not isinstance(value, int)
     elif spec.kind == "bool":
@@ -160,6 +161,8 @@ _NAMED = {
     "name": Field("str", "the name this site uses", required=True),
     "aliases": Field("strs", "every other spelling used in the sources, and usual transliterations"),
     "native_names": Field("lang_map", "the name in other scripts, keyed by language code (be, ru)"),
+    "allow_common": Field("bool", "true when an alias that is a common word (such as 'US') is meant: it is "
+                          "then matched wherever it appears, without a warning"),
 }
 
 PERSON = {

@@ -237,3 +237,31 @@ def test_a_merge_key_is_not_a_duplicate_key_but_a_repeated_own_key_is() -> None:
     assert data == {"n": {"role": "z", "country": "y"}} and problems.items == []
     parse_yaml("n:\n  <<: {role: x}\n  role: z\n  role: w\n", "f.yaml", problems)
     assert [str(p.pos) for p in problems.items] == ["f.yaml:4"]
+
+
+# -- 5. names cannot collide or spoof (the errors are cases in tests/fixtures/broken/hostile.yaml) ---
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_an_alias_that_is_a_common_word_is_a_warning_unless_allowed(allow: bool, tmp_path: Path) -> None:
+    # Guard: load.Loader.names warns with names.is_common (the site language's and English everyday words).
+    files = mini_files()
+    files["content/organisations.yaml"] = f"""\
+        - id: us-government
+          name: United States government
+          aliases:
+            - US
+            - the
+          kind: government
+          description: Mentioned [@port-news#p2].
+          {"allow_common: true" if allow else ""}
+        """
+    root = write_project(tmp_path / "project", files)
+    result = run_cli("--project", str(root), "build")
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "common word" in line]
+    if allow:
+        assert warnings == []
+    else:
+        assert [w.split(": warning:")[0] for w in warnings] == ["content/organisations.yaml:4",
+                                                                "content/organisations.yaml:5"]
+        assert all(PROBLEM_LINE.match(w) for w in warnings)
