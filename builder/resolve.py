@@ -198,21 +198,25 @@ class Resolver:
     # -- the project ------------------------------------------------------------------------------
     def sources_text(self) -> None:
         for source in self.project.sources:
+            anchors = self.nearest_anchors(source)
             for index, block in enumerate(source.text.blocks):
                 spans = [(m.start, m.end, m.entity) for m in self.matcher.finditer(block.text)]
                 if spans:
                     self.graph.spans[(source.id, index)] = spans
                 for start, end, entity in spans:
                     sentence, s_start, s_end = sentence_around(block.text, start, end)
-                    anchor = block.anchor or self.nearest_anchor(source, index)
-                    self.add_mention(Mention(entity, "source", source.id, anchor, sentence, s_start, s_end),
+                    self.add_mention(Mention(entity, "source", source.id, anchors[index], sentence, s_start, s_end),
                                      self.graph.entities_in_source[source.id])
 
     @staticmethod
-    def nearest_anchor(source: Source, index: int) -> str:
-        """Headlines and headings have no anchor of their own: point at the next paragraph."""
-        later = [b.anchor for b in source.text.blocks[index:] if b.anchor]
-        return later[0] if later else ""
+    def nearest_anchors(source: Source) -> list[str]:
+        """Each block's anchor; headlines and headings have none of their own, so point at the next
+        paragraph's. One pass from the end (looking ahead from each heading made long seeds quadratic)."""
+        anchors, following = [], ""
+        for block in reversed(source.text.blocks):
+            following = block.anchor or following
+            anchors.append(following)
+        return anchors[::-1]
 
     def briefs(self) -> None:
         for brief in self.project.briefs:

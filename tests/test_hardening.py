@@ -265,3 +265,19 @@ def test_an_alias_that_is_a_common_word_is_a_warning_unless_allowed(allow: bool,
         assert [w.split(": warning:")[0] for w in warnings] == ["content/organisations.yaml:4",
                                                                 "content/organisations.yaml:5"]
         assert all(PROBLEM_LINE.match(w) for w in warnings)
+
+
+@pytest.mark.parametrize("body", [
+    ">" * 20000 + " deep [@port-news#p1]",
+    "".join("  " * i + "- x\n" for i in range(500)),
+    "[" * 20000 + "x" + "]" * 20000,
+    "[[" * 5000 + "x" + "]]" * 5000,
+    "[@" * 5000 + "port-news#p1" + "]" * 5000,
+    "::: note\n" * 3000 + "x\n" + ":::\n" * 3000,
+], ids=["quotes", "lists", "brackets", "wiki-links", "citations", "notes"])
+def test_deeply_nested_markdown_is_bounded(body: str, tmp_path: Path) -> None:
+    # Guard: markup.create_markdown keeps markdown-it's maxNesting (the parser and renderer recurse).
+    files = mini_files()
+    files["content/briefs/deep.md"] = "---\ntitle: Deep\nsummary: Deep.\n---\n" + body + "\n"
+    result = run_cli("--project", str(write_project(tmp_path / "project", files)), "build")
+    assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
