@@ -28,7 +28,7 @@ from builder.render import Page, Renderer, pygments_css
 from builder.resolve import Graph
 from builder.safeloader import check_templates
 from builder.search import reader_pages
-from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets
+from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets, environment_fault
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
 _PER_ITEM = frozenset({"brief.html", "entity.html", "source.html", "alias.html", "page.html"})
@@ -216,8 +216,9 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
     `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces.
     `finish=False` (the live server, while an editor types) keeps the last search index and zip instead
     of making new ones; the state then says so (`before_finish` ""), so the next full build makes them."""
-    staging = Staging(out, spare)
+    staging: Staging | None = None
     try:
+        staging = Staging(out, spare)
         pages = render_site(site, staging, previous, links, progress)
         digests = put_files(site.files, staging, previous)
         progress.mark("render+stage")
@@ -237,10 +238,21 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         else:
             final = walk_site(staging.path)
         progress.mark("search index+zip")
-    except BaseException:
-        staging.abort()
+    except BaseException as exc:
+        trash = keep and keep.with_name(keep.name + "-trash")
+        if staging is not None:
+            staging.abort(trash)
+        if isinstance(exc, OSError) and staging is not None and staging.found_any:
+            # A file of the recycled last-but-one site could not be replaced (made undeletable since): start
+            # again from an empty folder, which needs nothing deleted.
+            return write_output(site, out, previous, links, problems, strict, progress, None, keep, finish)
+        if isinstance(exc, OSError):  # the disk or the folder, not the content: one line, no traceback
+            raise environment_fault(exc, out, staging and staging.path) from None
         raise
-    staging.commit(keep=keep)
+    try:
+        staging.commit(keep=keep)
+    except OSError as exc:
+        raise environment_fault(exc, out, staging.path) from None
     progress.mark("swap")
     files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
     return OutputState("", files, site.fingerprints, before, made), pages

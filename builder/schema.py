@@ -27,7 +27,7 @@ SECTIONS = frozenset({"briefs", "people", "organisations", "sources", "claims", 
 class Field:
     """One key of a record: its type, whether it is required, and what it is for."""
 
-    kind: str  # str | text | url | int | bool | id | ids | strs | lang_map | map | records
+    kind: str  # str | text | url | int | bool | id | ids | strs | lang | lang_map | map | records
     doc: str
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -36,9 +36,22 @@ class Field:
 _TYPE_NAMES = {
     "str": "a string", "text": "a string", "url": "a web address (http:// or https://)", "id": "an id",
     "int": "a whole number", "bool": "true or false",
-    "ids": "a list of ids", "strs": "a list of strings", "lang_map": "a mapping of language code to name",
+    "ids": "a list of ids", "strs": "a list of strings",
+    "lang_map": "a mapping of language code (BCP 47, such as 'be') to name",
+    "lang": "a BCP 47 language tag such as 'en', 'be' or 'en-GB'",
     "records": "a list of mappings", "map": "a mapping",
 }
+
+
+# A BCP 47 tag's shape (letters, then hyphen-separated subtags of at most 8); langcodes checks the registry.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*\Z")
+
+
+def is_language_tag(value: Any) -> bool:
+    """A valid BCP 47 language tag ('en', 'be', 'en-GB', 'be-Latn'): what `lang` attributes and Pagefind take."""
+    import langcodes
+
+    return isinstance(value, str) and bool(_LANGUAGE_TAG.match(value)) and langcodes.tag_is_valid(value)
 
 
 def check_id(value: Any, pos: Pos, what: str, problems: Problems) -> bool:
@@ -69,7 +82,9 @@ def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problem
             return list(value) if all(ok) else None
     elif spec.kind == "lang_map":
         bad = not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())
+            is_language_tag(k) and isinstance(v, str) and v.strip() for k, v in value.items())
+    elif spec.kind == "lang":
+        bad = not is_language_tag(value)
     elif spec.kind == "map":
         bad = not isinstance(value, dict)
     elif spec.kind == "records":
@@ -125,7 +140,7 @@ def validate(data: Any, fields: dict[str, Field], path: str, what: str, problems
 SITE = {
     "title": Field("str", "the site's name, shown on every page", required=True),
     "description": Field("str", "one sentence used as the home page's description", required=True),
-    "language": Field("str", "the language of the content, a BCP 47 code such as 'en'", required=True),
+    "language": Field("lang", "the language of the content, a BCP 47 code such as 'en'", required=True),
     "base_url": Field("url", "the published address, e.g. https://user.github.io/repo/ (for canonical URLs and the feed)"),
     "author": Field("str", "who publishes the briefing, shown in the footer and the feed"),
     "updated": Field("str", "the day the briefing last changed (YYYY-MM-DD): the Atom feed's date for "

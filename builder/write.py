@@ -7,10 +7,12 @@ leaves the last good site whole.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import posixpath
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
@@ -135,6 +137,7 @@ class Staging:
         self._folders: set[Path] = set()
         self.found: dict[str, int] = {}  # files already in a recycled folder: site path → inode
         self.found_folders: set[str] = set()
+        self.found_any = False  # whether this folder was recycled (and may hold what cannot be deleted)
         if spare is not None:
             self._recycle(spare)
 
@@ -145,10 +148,11 @@ class Staging:
             return
         found = _inventory(self.path)
         if found is None:  # something that is not a plain file or folder: trust none of it
-            shutil.rmtree(self.path)
+            remove_tree(self.path)
             os.mkdir(self.path, 0o700)
             return
         self.found, self.found_folders = found
+        self.found_any = True
         self._folders = {self.path / rel for rel in self.found_folders} | {self.path}
 
     def _target(self, rel: str) -> Path:
@@ -216,11 +220,55 @@ class Staging:
             os.chmod(self.path, 0o755)
             swap_in(self.path, self.out, keep)
         except BaseException:
-            self.abort()
+            self.abort(keep)
             raise
 
-    def abort(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+    def abort(self, trash: Path | None = None) -> None:
+        """Remove the staging folder; what cannot be removed (a file made undeletable in the live site and
+        recycled here) is moved to `trash` (in .cache/), never left beside the site for good."""
+        if not remove_tree(self.path) and trash is not None:
+            try:
+                os.rename(self.path, trash)
+            except OSError:
+                pass
+
+
+def remove_tree(folder: Path) -> bool:
+    """Delete a folder the build made, even where a folder in it lost its write permission; True when gone."""
+    def retry(func: Callable[[str], object], name: str, *_: object) -> None:
+        try:
+            os.chmod(os.path.dirname(name), stat.S_IRWXU)  # the build's own folder: it may make it writable
+            func(name)
+        except OSError:
+            pass  # undeletable (immutable, another owner): the caller decides
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(folder, onexc=retry)
+    else:
+        shutil.rmtree(folder, onerror=retry)
+    return not os.path.lexists(folder)
+
+
+_FAULT_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space, then build again",
+    errno.EDQUOT: "the disk quota is used up: free some space, then build again",
+    errno.EROFS: "the disk is read-only: build into a folder elsewhere with --out",
+    errno.EPERM: "it cannot be changed or deleted: make it writable (chmod -R u+w; chattr -i) or delete it",
+    errno.EACCES: "it cannot be changed or deleted: make it writable (chmod -R u+w; chattr -i) or delete it",
+}
+
+
+def environment_fault(exc: OSError, out: Path, staging: Path | None = None) -> BuildFailed:
+    """A fault of the machine while writing the site (disk full, a read-only or undeletable file), as one
+    line at the file it concerns in the output folder; the last good site is still in place."""
+    name = os.fsdecode(exc.filename) if exc.filename else str(out)
+    if staging is not None and name.startswith(str(staging)):
+        name = str(out) + name[len(str(staging)):]  # the staging folder is gone: name the site's file
+    shown = os.path.relpath(name)
+    problems = Problems()
+    problems.error(Pos(name if shown.startswith("..") else shown),
+                   f"cannot write the site: {exc.strerror or exc} (the last good site is unchanged)",
+                   _FAULT_HINTS.get(exc.errno or 0, "check the disk and the folder's permissions, then build again"))
+    return BuildFailed(problems)
 
 
 def _inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
@@ -288,7 +336,7 @@ def remove_leftovers(out: Path) -> None:
         for path in out.parent.iterdir():
             pid = path.name[len(start):].split("-", 1)[0] if path.name.startswith(start) else ""
             if pid.isdigit() and path.is_dir() and not _alive(int(pid)):
-                shutil.rmtree(path, ignore_errors=True)
+                remove_tree(path)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -322,9 +370,9 @@ def swap_in(staging: Path, out: Path, keep: Path | None = None) -> None:
 def _discard(folder: Path, keep: Path | None) -> None:
     if keep is not None:
         try:
-            shutil.rmtree(keep, ignore_errors=True)
+            remove_tree(keep) if os.path.lexists(keep) else None
             os.rename(folder, keep)
             return
         except OSError:
             pass
-    shutil.rmtree(folder, ignore_errors=True)
+    remove_tree(folder)

@@ -8,8 +8,10 @@ tests/test_hostile.py; broken content, one case per error, in tests/fixtures/bro
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -281,3 +283,122 @@ def test_deeply_nested_markdown_is_bounded(body: str, tmp_path: Path) -> None:
     files["content/briefs/deep.md"] = "---\ntitle: Deep\nsummary: Deep.\n---\n" + body + "\n"
     result = run_cli("--project", str(write_project(tmp_path / "project", files)), "build")
     assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+
+
+# -- 6. every environment fault is one line; the last good site stays; no staging folder stays ------
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    root = write_project(tmp_path / "project", mini_files())
+    assert run_cli("--project", str(root), "build").returncode == 0
+    return root
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".site."))
+
+
+def edit(root: Path, words: str) -> None:
+    with open(root / "content" / "briefs" / "resignation.md", "a", encoding="utf-8") as handle:
+        handle.write(f"\n{words} [@port-news#p1].\n")
+
+
+def build_in_process(root: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """The real command line in this process, so that a fault can be injected; returns (code, stdout, stderr)."""
+    from builder.cli import main
+
+    code = main(["--project", str(root), "build"])
+    out, err = capsys.readouterr()
+    return type("Result", (), {"returncode": code, "stdout": out, "stderr": err})()
+
+
+@pytest.mark.parametrize("fault, words", [
+    (errno.ENOSPC, "the disk is full"),
+    (errno.EROFS, "read-only"),
+    (errno.EACCES, "cannot be changed or deleted"),
+])
+def test_a_disk_fault_while_writing_is_one_line_and_the_site_stays(
+        fault: int, words: str, built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Guard: output.write_output turns an OSError into write.environment_fault; Staging.abort removes the folder.
+    from builder import write
+
+    real_write, count = write.Staging.write, [0]
+
+    def failing(self, rel: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+        count[0] += 1
+        if count[0] == 1:
+            raise OSError(fault, os.strerror(fault), str(self.path / rel))
+        real_write(self, rel, data)
+
+    monkeypatch.setattr(write.Staging, "write", failing)
+    edit(built, "An edit")
+    before = tree(built / "site")
+    match = one_error(build_in_process(built, capsys))
+    assert words in match["fix"] and match["at"].startswith(str(built / "site") + "/"), match.string
+    assert tree(built / "site") == before and leftovers(built) == []
+
+
+def test_an_undeletable_file_in_the_site_never_breaks_a_build(built: Path) -> None:
+    # The live site's file made immutable (root) or its folder read-only: the next builds recycle the
+    # site it was in, cannot delete it there, and start again from an empty folder (output.write_output).
+    page = built / "site" / "people" / "novak" / "index.html"
+    undo = undeletable(page)
+    try:
+        for n in range(4):
+            edit(built, f"Edit number {n}")
+            result = run_cli("--project", str(built), "build")
+            assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+            assert f"Edit number {n}" in (built / "site" / "briefs" / "resignation" / "index.html").read_text()
+            assert leftovers(built) == []
+    finally:
+        undo()
+
+
+def undeletable(path: Path):  # type: ignore[no-untyped-def]
+    """Make `path` impossible to delete, the way this machine allows; returns the undo."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0:
+        def undo() -> None:
+            for found in path.parents[3].rglob(path.name):  # its hard links (the same inode) included
+                subprocess.run(["chattr", "-i", str(found)], capture_output=True)
+        return undo
+    assert os.geteuid() != 0, "as root without chattr nothing is undeletable: run where chattr works"
+    path.parent.chmod(0o555)
+    return lambda: [p.chmod(0o755) for p in path.parents[3].rglob("*") if p.is_dir()]
+
+
+@pytest.mark.parametrize("value, words", [
+    ("abc", "not a whole number"), ("-1", "not a whole number"), ("1e9", "not a whole number"),
+    ("99999999999999999999999", "after the year 9999"),
+])
+def test_an_invalid_source_date_epoch_is_one_line(value: str, words: str, built: Path) -> None:
+    # Guard: publish.epoch_problem, asked by publish.site_files (datetime overflowed with a traceback).
+    edit(built, "An edit")
+    before = tree(built / "site")
+    match = one_error(run_cli("--project", str(built), "build", env={"SOURCE_DATE_EPOCH": value}),
+                      at="environment SOURCE_DATE_EPOCH:1")
+    assert words in match["what"]
+    assert tree(built / "site") == before and leftovers(built) == []
+
+
+FAKE_PAGEFIND = {
+    "fails": "echo 'Error: thread panicked at language' >&2; exit 101",
+    "writes-an-empty-index": 'mkdir -p "$2/pagefind"; : > "$2/pagefind/pagefind-entry.json"; '
+                             'touch "$2/pagefind/pagefind-ui.js" "$2/pagefind/pagefind-ui.css"',
+    "indexes-nothing": 'mkdir -p "$2/pagefind"; echo \'{"languages": {}}\' > "$2/pagefind/pagefind-entry.json"; '
+                       'touch "$2/pagefind/pagefind-ui.js" "$2/pagefind/pagefind-ui.css"',
+}
+
+
+@pytest.mark.parametrize("behaviour", sorted(FAKE_PAGEFIND))
+def test_pagefind_failing_or_writing_an_incomplete_index_is_one_line(behaviour: str, built: Path) -> None:
+    # Guards: search.index_site (exit status, its message on one line) and search._entry (the index's files).
+    fake = built.parent / "pagefind"
+    fake.write_text("#!/bin/sh\n" + FAKE_PAGEFIND[behaviour] + "\n")
+    fake.chmod(0o755)
+    edit(built, "An edit")
+    before = tree(built / "site")
+    match = one_error(run_cli("--project", str(built), "build", env={"PAGEFIND_BINARY_PATH": str(fake)}),
+                      at="site/pagefind:1")
+    assert ("Pagefind failed: Error: thread panicked" if behaviour == "fails" else "incomplete index") in match["what"]
+    assert "not a content problem" in match["fix"]
+    assert tree(built / "site") == before and leftovers(built) == []
