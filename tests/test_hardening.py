@@ -402,3 +402,59 @@ def test_pagefind_failing_or_writing_an_incomplete_index_is_one_line(behaviour: 
     assert ("Pagefind failed: Error: thread panicked" if behaviour == "fails" else "incomplete index") in match["what"]
     assert "not a content problem" in match["fix"]
     assert tree(built / "site") == before and leftovers(built) == []
+
+
+# -- 7. serve stays a local tool ----------------------------------------------------------------------
+
+@pytest.fixture
+def live(mini: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from builder import serve
+
+    monkeypatch.setattr(serve.LiveHandler, "timeout", 0.5)  # the idle limit, shortened for the test
+    server = serve.LiveServer(mini, mini / "site", "127.0.0.1", 0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def raw_request(server, data: bytes) -> bytes:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.create_connection(server.httpd.server_address[:2], timeout=10) as conn:
+        conn.sendall(data)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("host, status", [
+    ("evil.example", b"421"), ("evil.example:{port}", b"421"), ("127.0.0.1.evil.example", b"421"),
+    ("localhost:{port}", b"200"), ("127.0.0.1:{port}", b"200"), ("LOCALHOST", b"200"),
+])
+def test_serve_answers_only_to_local_host_names(host: str, status: bytes, live) -> None:  # type: ignore[no-untyped-def]
+    # Guard: serve.LiveHandler.parse_request checks the Host header (DNS rebinding).
+    port = live.httpd.server_address[1]
+    reply = raw_request(live, f"GET / HTTP/1.1\r\nHost: {host.format(port=port)}\r\nConnection: close\r\n\r\n".encode())
+    assert reply.split(b"\r\n", 1)[0].split(b" ")[1] == status, reply[:200]
+    assert (b"Port Briefing" in reply) == (status == b"200")
+
+
+@pytest.mark.parametrize("request_line", [b"GET /%00 HTTP/1.1", b"GET /people/%00/x HTTP/1.1",
+                                          b"GET /%0a HTTP/1.1", b"GET /\x00 HTTP/1.1"])
+def test_serve_answers_a_malformed_request_with_400_and_no_traceback(
+        request_line: bytes, live, capfd: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    # Guard: serve.LiveHandler.parse_request refuses control characters; LiveHTTPServer.handle_error.
+    reply = raw_request(live, request_line + b"\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    assert reply.split(b" ")[1] == b"400", reply[:200]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_serve_closes_an_idle_connection(live) -> None:  # type: ignore[no-untyped-def]
+    # Guard: LiveHandler.timeout; without it the recv below waits for its own 10 s limit and fails.
+    import socket
+
+    with socket.create_connection(live.httpd.server_address[:2], timeout=10) as conn:
+        assert conn.recv(1) == b""  # closed by the server, having sent nothing
