@@ -458,3 +458,28 @@ def test_serve_closes_an_idle_connection(live) -> None:  # type: ignore[no-untyp
 
     with socket.create_connection(live.httpd.server_address[:2], timeout=10) as conn:
         assert conn.recv(1) == b""  # closed by the server, having sent nothing
+
+
+# -- smaller items -------------------------------------------------------------------------------------
+
+def test_a_heading_never_takes_an_id_the_page_uses(tmp_path: Path) -> None:
+    # Guard: markup._keep_page_ids renames `## Main` (and {#search}) away from the template's ids.
+    files = mini_files()
+    files["content/briefs/resignation.md"] += "\n## Main\n\nMore [@port-news#p1].\n\n## Search\n\nYet more [@port-news#p2].\n"
+    root = write_project(tmp_path / "project", files)
+    result = run_cli("--project", str(root), "build")
+    assert result.returncode == 0, result.stderr
+    for page in (root / "site").rglob("*.html"):
+        ids = re.findall(r'\sid="([^"]*)"', page.read_text(encoding="utf-8"))
+        assert len(ids) == len(set(ids)), (page, sorted(i for i in ids if ids.count(i) > 1))
+    html = (root / "site" / "briefs" / "resignation" / "index.html").read_text(encoding="utf-8")
+    assert 'id="main-section"' in html and 'id="search-section"' in html
+
+
+def test_the_ids_markdown_may_not_take_are_the_templates_own() -> None:
+    from builder.config import ENGINE_ROOT
+    from builder.markup import PAGE_IDS
+
+    literal = {m for path in (ENGINE_ROOT / "templates").rglob("*.html")
+               for m in re.findall(r'\sid="([^"{]+)"', path.read_text(encoding="utf-8"))}
+    assert literal <= PAGE_IDS, f"add {sorted(literal - PAGE_IDS)} to markup.PAGE_IDS"
