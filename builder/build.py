@@ -67,13 +67,20 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
     started = time.perf_counter()
     out = claim_output(root, out) if out is not None else None  # before anything: refuse a folder not ours
     paths = Paths(root)
-    store = Store(paths)
+    store = Store(paths) if out is not None else unopened_store()  # `check` writes nothing, not even .cache/
     progress = Progress()
     try:
         return _build(paths, out, strict, store, progress, started, finish)
     finally:
         progress.close()
         store.close()
+
+
+def unopened_store() -> Store:
+    """A store that was never opened: every lookup misses and nothing is saved (Store's own disabled state)."""
+    store = Store.__new__(Store)
+    store.db, store.identity = None, b""
+    return store
 
 
 def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress: Progress, started: float,

@@ -205,7 +205,8 @@ def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None
 
 
 def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
-    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems)
+    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems,
+                  site.renderer.graph.links_written)
 
 
 def write_output(site: Site, out: Path, previous: OutputState | None, links: dict[str, Links], problems: Problems,

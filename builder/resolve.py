@@ -47,6 +47,8 @@ class Graph:
     citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
     together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
+    # Where the content wrote each relative link ([text](../x/)), so the link check can report a broken one there.
+    links_written: dict[str, list[Pos]] = field(default_factory=lambda: defaultdict(list))
 
 
 class Resolver:
@@ -147,8 +149,14 @@ class Resolver:
                                         f"'{child.meta['target']}'",
                                         did_you_mean(child.meta["target"], self.spellings)
                                         or "add them to content/people.yaml")
+            elif child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                if href and not ("//" in href or ":" in href.split("/", 1)[0]):  # relative: the site's own
+                    self.graph.links_written[href].append(pos)
             elif child.type == "image":
                 src = child.attrGet("src") or ""
+                if src and not ("//" in src or ":" in src.split("/", 1)[0]):
+                    self.graph.links_written[src].append(pos)
                 if "//" in src or ":" in src.split("/")[0]:
                     self.problems.error(pos, f"image from another site: {src}",
                                         "the site loads nothing from elsewhere; put the image in assets/")

@@ -483,3 +483,15 @@ def test_the_ids_markdown_may_not_take_are_the_templates_own() -> None:
     literal = {m for path in (ENGINE_ROOT / "templates").rglob("*.html")
                for m in re.findall(r'\sid="([^"{]+)"', path.read_text(encoding="utf-8"))}
     assert literal <= PAGE_IDS, f"add {sorted(literal - PAGE_IDS)} to markup.PAGE_IDS"
+
+
+def test_check_writes_nothing_not_even_the_cache(built: Path) -> None:
+    # Guard: build.build opens no store for `check` (out=None): it said it writes nothing, and wrote .cache/.
+    import shutil
+
+    shutil.rmtree(built / ".cache")
+    edit(built, "An edit")
+    before = tree(built)
+    result = run_cli("--project", str(built), "check")
+    assert result.returncode == 0, result.stderr
+    assert tree(built) == before
