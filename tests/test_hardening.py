@@ -495,3 +495,50 @@ def test_check_writes_nothing_not_even_the_cache(built: Path) -> None:
     result = run_cli("--project", str(built), "check")
     assert result.returncode == 0, result.stderr
     assert tree(built) == before
+
+
+# -- 8. the Pages workflow passes a security audit -------------------------------------------------------
+
+WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "pages.yml"
+
+
+def test_the_pages_workflow_passes_zizmor_offline() -> None:
+    # zizmor (the test extra) audits the workflow: unpinned actions, permissions, persisted credentials,
+    # template injection… Offline: no finding at medium severity or above.
+    import shutil
+    import sys
+
+    zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
+    assert zizmor, "zizmor is in the test extra: make .venv/.installed"
+    result = subprocess.run([zizmor, "--offline", "--min-severity", "medium", "--format", "plain", str(WORKFLOW)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_pages_workflow_checks_before_it_deploys_and_grants_per_job() -> None:
+    import yaml
+
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert workflow["permissions"] == {}
+    assert build["permissions"] == {"contents": "read", "pages": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    runs = [step.get("run", "") for step in build["steps"]]
+    assert any("make check" in r for r in runs) and any("make site" in r for r in runs)
+    assert min(i for i, r in enumerate(runs) if "make check" in r) < min(i for i, r in enumerate(runs) if "make site" in r)
+    checkout = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["persist-credentials"] is False
+    setup = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["cache"] == "pip"
+    for line in WORKFLOW.read_text(encoding="utf-8").splitlines():
+        if "uses:" in line:  # a full commit SHA, and the release it is, for the next update
+            assert re.search(r"@[0-9a-f]{40}\s+#\s*v\d+\.\d+\.\d+\s*$", line), line
+
+
+def test_make_site_installs_only_what_building_needs() -> None:
+    makefile = (WORKFLOW.parent.parent.parent / "Makefile").read_text(encoding="utf-8")
+    rules = {m[0]: m[1] for m in re.findall(r"^([\w$().-]+):([^\n]*)$", makefile, re.M)}
+    assert "$(SITE_STAMP)" in rules["site"] and "$(SITE_STAMP)" in rules["check"] and "$(STAMP)" not in rules["site"]
+    assert "$(STAMP)" in rules["test"]
+    site_recipe = makefile.split("$(SITE_STAMP): pyproject.toml")[1].split("\n\n")[0]
+    assert "-e ." in site_recipe and "[test]" not in site_recipe
