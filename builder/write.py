@@ -102,6 +102,23 @@ def claim_output(root: Path, out: Path) -> Path:
     raise BuildFailed(problems)
 
 
+def refuse_input_folder(root: Path, out: Path) -> None:
+    """For commands that add files to a folder (`ingest --out`) rather than replace it: BuildFailed with one
+    line when `out` is the project, an input folder or .git, where a written file could replace an input."""
+    why = _refusal(Path(os.path.realpath(out)), Path(os.path.realpath(root)))
+    if why is not None:
+        problems = Problems()
+        problems.error(Pos(str(out)), f"refusing to write into this folder: it {why[0]}", why[1])
+        raise BuildFailed(problems)
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Write `target` whole, in one step, replacing whatever is there (a symlink included, never followed)."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
 def _inside_text(out: Path, root: Path) -> bool:
     return _within(Path(os.path.abspath(out)), Path(os.path.abspath(root)))
 

@@ -542,3 +542,20 @@ def test_make_site_installs_only_what_building_needs() -> None:
     assert "$(STAMP)" in rules["test"]
     site_recipe = makefile.split("$(SITE_STAMP): pyproject.toml")[1].split("\n\n")[0]
     assert "-e ." in site_recipe and "[test]" not in site_recipe
+
+
+@pytest.mark.parametrize("out", ["content/briefs", "seeds", "."])
+def test_ingest_never_writes_into_an_input_folder(out: str, workspace: Path) -> None:
+    # Guard: write.refuse_input_folder, asked by ingest_command.ingest_all.
+    before = tree(workspace)
+    one_error(run_cli("--project", str(workspace / "project"), "ingest", "--out", out, cwd=workspace / "project"))
+    assert tree(workspace) == before
+
+
+def test_ingest_replaces_a_symlink_instead_of_writing_through_it(workspace: Path) -> None:
+    out = workspace / "project" / "build" / "ingest"
+    out.mkdir(parents=True)
+    (out / "port-news.md").symlink_to(workspace / "file.txt")
+    result = run_cli("--project", str(workspace / "project"), "ingest")
+    assert result.returncode == 0, result.stderr
+    assert (workspace / "file.txt").read_text() == "a file" and not (out / "port-news.md").is_symlink()
