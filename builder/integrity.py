@@ -118,7 +118,12 @@ class Sentence:
 def sentences(token: Token) -> list[Sentence]:
     """The sentences of an inline token; a sentence without its own citation takes the next one's."""
     text, marks, after_citation = "", [], False
+    bold: list[tuple[int, int]] = []  # a sentence all in bold is a label ("**European sanctions.**"), not a claim
     for child in token.children or []:
+        if child.type == "strong_open":
+            bold.append((len(text), -1))
+        elif child.type == "strong_close" and bold:
+            bold[-1] = (bold[-1][0], len(text))
         if child.type in ("text", "code_inline", "wikilink"):
             piece = child.content
             if after_citation and re.match(r"\s+[.,;:!?]", piece):
@@ -138,7 +143,8 @@ def sentences(token: Token) -> list[Sentence]:
     out: list[Sentence] = []
     for index, (start, end) in enumerate(spans):
         refs = own[index] or next((r for r in own[index + 1:] if r), ())
-        out.append(Sentence(text[start:end].strip(), refs))
+        label = any(a <= start and end <= b for a, b in bold)
+        out.append(Sentence(text[start:end].strip(), () if label else refs))
     return out
 
 
