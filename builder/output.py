@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder import publish, zipper
-from builder.cache import (Fingerprints, Inputs, Links, OutputState, Walk, links_digest, sha, unchanged_file,
+from builder.incremental.store import (Fingerprints, Inputs, Links, OutputState, Walk, links_digest, sha, unchanged_file,
                            walk_site)
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths

@@ -14,7 +14,9 @@ from typing import Callable
 
 import pytest
 
-from builder import cache, incremental, output
+from builder import output
+from builder.incremental import briefs as incremental
+from builder.incremental import store as cache
 from builder.build import Result, build
 from builder.config import ENGINE_ROOT
 from builder.problems import BuildFailed

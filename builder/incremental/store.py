@@ -53,7 +53,7 @@ def engine_digest() -> str:
     global _engine
     if _engine is None:
         h = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
-        for path in sorted((ENGINE_ROOT / "builder").glob("*.py")):
+        for path in sorted((ENGINE_ROOT / "builder").rglob("*.py")):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         try:  # every installed distribution with its version: an upgrade invalidates the cache
             site = Path(sysconfig.get_paths()["purelib"])
