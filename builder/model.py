@@ -106,13 +106,19 @@ class Entity:
 
 @dataclass(frozen=True)
 class Stance:
-    """What one source does with a claim."""
+    """What one source does with a claim: supports or contradicts it, speaks to it without settling it
+    (unclear), or says nothing of it (silent)."""
 
     source: str
-    stance: Literal["supports", "contradicts", "silent"]
+    stance: Literal["supports", "contradicts", "unclear", "silent"]
     at: str
     excerpt: str
     pos: Pos
+
+    @property
+    def label(self) -> str:
+        """The stance as a reader sees it: Supports, Contradicts, Unclear, Silent."""
+        return self.stance.capitalize()
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,21 @@ class Claim:
 
     @property
     def disputed(self) -> bool:
+        """At least one source really contradicts the claim (an unclear or silent one does not)."""
         return any(s.stance == "contradicts" for s in self.stances)
+
+    @property
+    def supporting(self) -> tuple[Stance, ...]:
+        return tuple(s for s in self.stances if s.stance == "supports")
+
+    @property
+    def contradicting(self) -> tuple[Stance, ...]:
+        return tuple(s for s in self.stances if s.stance == "contradicts")
+
+    @property
+    def unclear(self) -> tuple[Stance, ...]:
+        """Sources that speak to the claim without settling it."""
+        return tuple(s for s in self.stances if s.stance == "unclear")
 
 
 @dataclass(frozen=True)
@@ -185,6 +205,28 @@ class Document:
     organisations: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # front matter key → file line
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to write: where it goes, which template draws it, and what the template gets."""
+
+    path: str  # relative to the site root, e.g. "people/kalesnikava/index.html"
+    template: str
+    title: str
+    description: str
+    context: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class BriefCard:
+    """What a list of briefs shows of one: the home page, the briefs index, backlinks."""
+
+    slug: str
+    title: str
+    summary: str
+    date: str | None = None
+    updated: str | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ def _cite(stances: list[Any]) -> str:
 def claim_markdown(claim: Claim, project: Project) -> str:
     shorts = {s.id: s.short for s in project.sources}
     supporting = [s for s in claim.stances if s.stance == "supports"]
+    if claim.disputed:  # a disputed claim is never stated citing one side only (builder/integrity.py)
+        supporting = [s for s in claim.stances if s.stance != "silent"]
     lines = [f"{claim.claim} {_cite(supporting)}" if supporting else f"{claim.claim} {_cite(claim.stances[:1])}"]
     if claim.disputed:
         lines += ["", "The sources differ:", ""]

@@ -37,7 +37,7 @@ _TYPE_NAMES = {
     "str": "a string", "text": "a string", "url": "a web address (http:// or https://)", "id": "an id",
     "int": "a whole number", "bool": "true or false",
     "ids": "a list of ids", "strs": "a list of strings",
-    "lang_map": "a mapping of language code (BCP 47, such as 'be') to name",
+    "lang_map": "a mapping of language code to name (BCP 47 codes, such as 'be')",
     "lang": "a BCP 47 language tag such as 'en', 'be' or 'en-GB'",
     "records": "a list of mappings", "map": "a mapping",
 }
@@ -195,11 +195,12 @@ ORGANISATION = {
     "description": Field("text", "a short cited description (Markdown)", required=True),
 }
 
-STANCES = ("supports", "contradicts", "silent")
+STANCES = ("supports", "contradicts", "unclear", "silent")
 
 STANCE = {
     "source": Field("id", "the source this stance is about", required=True),
-    "stance": Field("str", "what the source does with the claim", required=True, choices=STANCES),
+    "stance": Field("str", "what the source does with the claim (unclear: speaks to it without settling it)",
+                    required=True, choices=STANCES),
     "at": Field("str", "the paragraph (pN) or caption (figN) the excerpt is from"),
     "excerpt": Field("str", "the source's words, verbatim"),
 }
