@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from builder import schema
 from builder.config import Paths
 from builder.ingest import IngestRules, ingest_text
-from builder.markup import split_front_matter
+from builder.markup import PAGE_IDS, split_front_matter
 from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Markdown, Project, SiteConfig,
                            Source, SourceText, Stance, Term)
 from builder.names import is_common, name_problem
@@ -226,6 +226,12 @@ class Loader:
                                     "ids are shared by people and organisations; rename one")
         return people + [o for o in orgs if o.id not in ids]
 
+    def page_anchor(self, ident: str, pos: Pos, what: str) -> None:
+        """Claims, timeline events and glossary terms are anchors (id="…") on their page: not the page's own."""
+        if ident in PAGE_IDS:
+            self.problems.error(pos, f"{what} id '{ident}' is an anchor the page itself uses",
+                                "choose another id (with 'id:' for a glossary term)")
+
     def claims(self) -> list[Claim]:
         def build(v: dict[str, Any], pos: Pos) -> Claim:
             stances = []
@@ -241,11 +247,17 @@ class Loader:
                 stances.append(Stance(s["source"], s["stance"], s["at"] or "", s["excerpt"] or "", spos))
             return Claim(v["id"], v["topic"], v["claim"], tuple(stances),
                          self.field_markdown(v, "note", pos.path), pos)
-        return self.records("claims.yaml", schema.CLAIM, "claim", build)
+        claims = self.records("claims.yaml", schema.CLAIM, "claim", build)
+        for claim in claims:
+            self.page_anchor(claim.id, claim.pos, "claim")
+        return claims
 
     def events(self) -> list[Event]:
-        return self.records("timeline.yaml", schema.EVENT, "timeline event", lambda v, pos: Event(
+        events = self.records("timeline.yaml", schema.EVENT, "timeline event", lambda v, pos: Event(
             v["id"], v["when"], self.field_markdown(v, "event", pos.path), pos))  # type: ignore[arg-type]
+        for event in events:
+            self.page_anchor(event.id, event.pos, "timeline event")
+        return events
 
     def terms(self) -> list[Term]:
         def build(v: dict[str, Any], pos: Pos) -> Term:
@@ -254,6 +266,7 @@ class Loader:
         terms = self.records("glossary.yaml", schema.TERM, "glossary term", build, key="term")
         seen: set[str] = set()
         for term in terms:
+            self.page_anchor(term.id, term.pos, "glossary term")
             if term.id in seen:
                 self.problems.error(term.pos, f"two glossary terms share the anchor '{term.id}'",
                                     "give one of them an explicit 'id:'")
