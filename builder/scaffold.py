@@ -7,6 +7,8 @@ an existing brief is never overwritten.
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from builder.config import Paths
 from builder.load import read_text
 from builder.model import Claim, Project
 from builder.problems import BuildFailed, Pos, Problems, did_you_mean
+from builder.write import replace_file
 from builder.yamlio import parse_yaml
 
 OUTLINE = {
@@ -73,7 +76,7 @@ def new_brief(root: Path, slug: str) -> Path:
     rel = paths.rel(outline_path)
     if not schema.ID_PATTERN.fullmatch(slug):
         problems.error(Pos(rel), f"invalid brief slug {slug!r}", schema.ID_HINT)
-    elif target.exists():
+    elif os.path.lexists(target):  # a link counts too: writing through it would write elsewhere
         problems.error(Pos(paths.rel(target)), "the brief already exists and is the editor's",
                        "edit it directly; delete it first if you really want a fresh draft")
     elif not outline_path.exists():
@@ -95,5 +98,5 @@ def new_brief(root: Path, slug: str) -> Path:
     if problems.errors or outline is None:
         raise BuildFailed(problems)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(draft(outline, sections, project), encoding="utf-8")
+    replace_file(target, draft(outline, sections, project).encode("utf-8"))
     return target

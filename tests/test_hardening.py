@@ -559,3 +559,13 @@ def test_ingest_replaces_a_symlink_instead_of_writing_through_it(workspace: Path
     result = run_cli("--project", str(workspace / "project"), "ingest")
     assert result.returncode == 0, result.stderr
     assert (workspace / "file.txt").read_text() == "a file" and not (out / "port-news.md").is_symlink()
+
+
+def test_new_brief_never_writes_through_a_dangling_link(workspace: Path) -> None:
+    # Guard: scaffold.new_brief takes a link at the brief's path for an existing brief (os.path.lexists).
+    root = workspace / "project"
+    write_project(root, {"content/outlines/next.yaml": "title: Next\nsummary: What comes next.\nsections: []\n"})
+    (root / "content" / "briefs" / "next.md").symlink_to(workspace / "planted.md")
+    before = tree(workspace)
+    one_error(run_cli("--project", str(root), "new", "brief", "next"))
+    assert tree(workspace) == before and not (workspace / "planted.md").exists()
