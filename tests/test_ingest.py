@@ -19,9 +19,9 @@ def test_headline_heading_and_paragraphs_with_single_newlines() -> None:
     text = "Big News Today\n\nFirst paragraph here.\nWhy It Matters\nSecond paragraph, longer.\n"
     assert kinds(text) == [
         ("headline", "", "Big News Today"),
-        ("paragraph", "p1", "First paragraph here."),
+        ("paragraph", "p2", "First paragraph here."),
         ("heading", "", "Why It Matters"),
-        ("paragraph", "p2", "Second paragraph, longer."),
+        ("paragraph", "p4", "Second paragraph, longer."),
     ]
 
 
@@ -42,13 +42,14 @@ def test_furniture_lines_are_dropped(furniture: str) -> None:
 def test_similar_articles_and_its_numbered_list_and_blank_tail_are_dropped() -> None:
     text = "Body text here.\n\nSimilar articles\n\n1\n2\n3\n\n\n\n"
     assert kinds(text) == [("paragraph", "p1", "Body text here.")]
+    assert [d.text for d in ingest_text(text).dropped] == ["Similar articles", "1", "2", "3"]
 
 
 def test_alt_text_followed_by_its_caption_is_one_photo_not_a_paragraph() -> None:
     text = ("Body one.\n\nPresident Jones shaking hands\nPresident Jones meets the envoy in the capital.\n\n"
             "Body two.\n")
     blocks = ingest_text(text).blocks
-    assert [(b.kind, b.anchor) for b in blocks] == [("paragraph", "p1"), ("caption", "fig1"), ("paragraph", "p2")]
+    assert [(b.kind, b.anchor) for b in blocks] == [("paragraph", "p1"), ("caption", "fig3"), ("paragraph", "p4")]
     assert blocks[1].alt == "President Jones shaking hands"
 
 
@@ -61,7 +62,7 @@ def test_per_source_patterns_mark_captions_and_standfirst() -> None:
     text = "Headline Here\n\nFamilies embrace after the release.\n\nThe standfirst sums up.\n\nBody.\n"
     rules = IngestRules(captions=("^Families embrace",), standfirst=("^The standfirst",))
     assert [(b.kind, b.anchor) for b in ingest_text(text, rules).blocks] == [
-        ("headline", ""), ("caption", "fig1"), ("standfirst", "p1"), ("paragraph", "p2")]
+        ("headline", ""), ("caption", "fig2"), ("standfirst", "p3"), ("paragraph", "p4")]
 
 
 def test_words_are_kept_exactly_curly_quotes_and_non_breaking_hyphens() -> None:
@@ -69,20 +70,7 @@ def test_words_are_kept_exactly_curly_quotes_and_non_breaking_hyphens() -> None:
     assert ingest_text(line + "\n").blocks[0].text == line
 
 
-def test_real_seeds_number_as_documented() -> None:
-    seeds = sorted((REPO / "seeds").glob("*.txt"))
-    rules = [IngestRules(captions=("^Emotional reunion",)), IngestRules(),
-             IngestRules(standfirst=("^In a significant diplomatic shift",))]
-    counts = []
-    for seed, rule in zip(seeds, rules):
-        blocks = ingest_text(seed.read_text(encoding="utf-8"), rule).blocks
-        counts.append((sum(b.kind in ("paragraph", "standfirst") for b in blocks),
-                       sum(b.kind == "caption" for b in blocks), sum(b.kind == "heading" for b in blocks)))
-        assert not any(b.text in ("Leave a comment", "Trending", "Similar articles") for b in blocks)
-    assert counts == [(14, 1, 0), (10, 0, 8), (9, 3, 7)]
-
-
 def test_markdown_export_names_every_anchor_and_seed_line() -> None:
     text = ingest_text("Headline Words\n\nFirst para.\n\nSecond para.\n")
     md = to_markdown("src", "s.txt", text)
-    assert "{#p1}" in md and "{#p2}" in md and "seed line 5" in md and "# Headline Words" in md
+    assert "{#p2}" in md and "{#p3}" in md and "seed line 5" in md and "# Headline Words" in md

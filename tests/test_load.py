@@ -22,7 +22,7 @@ def test_mini_project_loads_into_the_model(mini: Path) -> None:
     assert problems == []
     assert [e.id for e in project.people] == ["novak", "lis"]
     assert [e.id for e in project.organisations] == ["harbour-institute"]
-    assert project.sources[0].text.by_anchor()["p2"].text.startswith("“We did what we could,”")
+    assert project.sources[0].text.by_anchor()["p4"].text.startswith("“We did what we could,”")
     brief = project.briefs[0]
     assert (brief.slug, brief.people, brief.body.pos.line) == ("resignation", ("novak",), 7)
 
@@ -61,7 +61,7 @@ def test_yaml_syntax_error_points_at_its_line(tmp_path: Path) -> None:
 def test_front_matter_errors_use_file_lines(tmp_path: Path) -> None:
     files = mini_files()
     files["content/briefs/open.md"] = "---\ntitle: x\nsummary: y\n\nNo closing line.\n"
-    files["content/briefs/typed.md"] = "---\ntitle: x\nsummary: y\norder: first\n---\nBody [@port-news#p1].\n"
+    files["content/briefs/typed.md"] = "---\ntitle: x\nsummary: y\norder: first\n---\nBody [@port-news#p3].\n"
     files["content/briefs/empty.md"] = "---\ntitle: x\nsummary: y\n---\n\n"
     _, problems = load(write_project(tmp_path, files))
     assert "content/briefs/open.md:1: error: front matter is not closed — end the front matter with a line of three dashes: ---" in problems
@@ -85,7 +85,7 @@ def test_seed_missing_not_utf8_or_empty(tmp_path: Path) -> None:
 def test_invalid_ids_and_slugs_are_refused(tmp_path: Path) -> None:
     files = mini_files()
     files["content/people.yaml"] += "- id: ../evil\n  name: E\n  role: r\n  profile: p\n"
-    files["content/briefs/Bad Name.md"] = "---\ntitle: x\nsummary: y\n---\nText [@port-news#p1].\n"
+    files["content/briefs/Bad Name.md"] = "---\ntitle: x\nsummary: y\n---\nText [@port-news#p3].\n"
     _, problems = load(write_project(tmp_path, files))
     assert any(p.startswith("content/people.yaml:11: error: invalid 'id' '../evil'") for p in problems)
     assert any(p.startswith("content/briefs/Bad Name.md:1: error: file name 'Bad Name.md' is not a valid slug")

@@ -13,7 +13,7 @@ CLAIMS = """\
   stances:
     - source: port-news
       stance: supports
-      at: p1
+      at: p3
       excerpt: Jana Novak resigned on Tuesday
 - id: verdict
   topic: reactions
@@ -21,7 +21,7 @@ CLAIMS = """\
   stances:
     - source: port-news
       stance: supports
-      at: p2
+      at: p4
       excerpt: called it “a defeat”
     - source: port-news-2
       stance: contradicts
@@ -53,7 +53,7 @@ def test_draft_carries_claims_citations_and_each_version(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     text = (root / "content/briefs/the-fall.md").read_text(encoding="utf-8")
     assert "## What happened" in text
-    assert "Novak resigned after the deal collapsed. [@port-news#p1]" in text
+    assert "Novak resigned after the deal collapsed. [@port-news#p3]" in text
     assert "“analysts called it a draw” [@port-news-2#p1]" in text
     assert "people:\n- novak" in text
     # the draft builds clean, citations and quotations included
@@ -63,7 +63,7 @@ def test_draft_carries_claims_citations_and_each_version(tmp_path: Path) -> None
 def test_existing_brief_is_never_overwritten(tmp_path: Path) -> None:
     root = project(tmp_path)
     brief = root / "content/briefs/the-fall.md"
-    brief.write_text("---\ntitle: Mine\nsummary: S\n---\nMy words [@port-news#p1].\n", encoding="utf-8")
+    brief.write_text("---\ntitle: Mine\nsummary: S\n---\nMy words [@port-news#p3].\n", encoding="utf-8")
     result = run_cli("--project", str(root), "new", "brief", "the-fall")
     assert result.returncode == 1
     assert "content/briefs/the-fall.md:1: error: the brief already exists and is the editor's" in result.stderr
