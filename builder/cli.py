@@ -29,6 +29,16 @@ def _parser() -> argparse.ArgumentParser:
                               "from the outline content/outlines/SLUG.yaml (never overwrites a brief)")
     new.add_argument("kind", choices=["brief"], help="what to create")
     new.add_argument("slug", help="the brief's slug (its file name without .md)")
+    add = commands.add_parser("add", help="add an article: `add source FILE` copies it into seeds/, appends "
+                              "its entry to content/sources.yaml and shows what ingest found in it")
+    add.add_argument("kind", choices=["source"], help="what to add")
+    add.add_argument("file", type=Path, help="the article as received, a UTF-8 text file")
+    add.add_argument("--id", help="the id citations will use (default: from the file name)")
+    add.add_argument("--title", help="the title, when the article's headline is not to be used (marked as ours)")
+    add.add_argument("--outlet", help="the publisher, when the text names one")
+    add.add_argument("--url", help="the article's address, when known (never invented)")
+    add.add_argument("--published", help="the publication date, YYYY-MM-DD, when the source gives it")
+    add.add_argument("--author", help="who wrote it, when the text names them")
     serve = commands.add_parser("serve", help="build into site/, serve it on 127.0.0.1 and rebuild and "
                                 "reload the open page on every save (Ctrl-C stops)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free)")
@@ -62,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
             from builder.scaffold import new_brief
             target = new_brief(root, args.slug)
             print(f"wrote {target.relative_to(root)}: a draft; it is yours now, the build never overwrites it")
+        elif args.command == "add":
+            from builder.add_source import Details, Refused, add_source
+            details = Details(args.id, args.title, args.outlet, args.url, args.published, args.author)
+            try:
+                print("\n".join(add_source(root, args.file, details)))
+            except Refused as refused:
+                print(f"error: {refused}", file=sys.stderr)
+                return 1
         elif args.command == "serve":
             from builder.serve import serve
             return serve(root, args.host, args.port)

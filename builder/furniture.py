@@ -24,6 +24,7 @@ _FURNITURE = [
     ("advertisement", r"advertisement|sponsored(?: content)?|ad|story continues below(?: advertisement)?"),
     ("newsletter prompt", r"subscribe.*|sign up.*newsletter.*|get (?:our|the) .*newsletter.*|sign in|log in"),
     ("reading time", r"\d+ min(?:ute)?s? read"),
+    ("agency credit line", r"(?:(?:additional )?reporting|writing|editing|compiled|graphics) by .*"),
     ("logo or brand line", r".*logo.*|skip to (?:main )?content|menu|search|home|.*read on [\w.-]+\.[a-z]{2,}"),
 ]
 FURNITURE = [(rule, re.compile(pattern, re.IGNORECASE)) for rule, pattern in _FURNITURE]
@@ -49,6 +50,7 @@ DATE = re.compile(rf"\b(\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|{_MONTH
 _RELATIVE_DATE = re.compile(r"(?:updated|published|posted)?\s*\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?)"
                             r"\s+ago", re.IGNORECASE)
 _DATE_WORDS = frozenset("published updated posted last first on at am pm a.m. p.m. gmt utc edt est bst cet cest "
+                        "ago second seconds minute minutes min mins hour hours hr hrs day days "
                         "eet eest msk pt et ct local time monday tuesday wednesday thursday friday saturday "
                         "sunday mon tue wed thu fri sat sun".split())
 
@@ -75,7 +77,7 @@ def is_title_like(text: str, max_words: int) -> bool:
 
 def furniture_rule(line: str) -> str:
     """The generic rule that makes this line furniture, or ''."""
-    if len(words(line)) > 12 or is_sentence(line):
+    if len(words(line)) > 20 or is_sentence(line):
         return ""
     for rule, pattern in FURNITURE:
         if pattern.fullmatch(line):
@@ -110,7 +112,8 @@ def byline(line: str) -> tuple[str, str] | None:
 def date_line(line: str) -> str | None:
     """For a line that is only a date (with its time and "Updated"): the date as YYYY-MM-DD ('' if it
     gives none, "2 hours ago"); None for any other line."""
-    stripped = line.strip().strip("|•·").strip()
+    # Scraped pages glue the parts together: "GMT+3Updated 2 hours ago".
+    stripped = re.sub(r"(?<=[\w)])(?=(?:Updated|Published|Posted)\b)", " ", line.strip().strip("|•·").strip())
     if not stripped or len(words(stripped)) > 14 or stripped.endswith("."):
         return None
     if _RELATIVE_DATE.fullmatch(stripped):

@@ -126,7 +126,7 @@ class Loader:
             text = self.seed(v["seed"], pos, rules)
             source = Source(v["id"], v["seed"], v["title"], bool(v["title_is_editorial"]), v["short"] or v["id"],
                             v["outlet"], v["kind"], v["url"], v["published"],
-                            self.field_markdown(v, "notes", pos.path), text, pos)
+                            self.field_markdown(v, "notes", pos.path), text, pos, v["author"])
             self.ingest_warnings(source, pattern_lines, v["title_is_editorial"] is False)
             return source
         sources = self.records("sources.yaml", schema.SOURCE, "source", build, required=True)

@@ -95,6 +95,7 @@ class Source:
     notes: Markdown | None
     text: SourceText
     pos: Pos
+    author: str | None = None  # who wrote it, when the text names them
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,7 @@ SOURCE = {
     "kind": Field("str", "what the article is", choices=SOURCE_KINDS),
     "url": Field("url", "the article's address, only when known (never invented)"),
     "published": Field("str", "the publication date, only when the source gives it (never invented)"),
+    "author": Field("str", "who wrote it, only when the text names them (its byline)"),
     "notes": Field("text", "notes on reliability (Markdown, may cite)"),
     "ingest": Field("map", "per-source ingest patterns: drop, drop_between, captions, standfirst, headings, "
                     "headline"),
