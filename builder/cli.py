@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from builder.problems import BuildFailed, Problems
+from builder.problems import BuildFailed, Problems, summary
 
 DESCRIPTION = "Build a cited, cross-linked briefing site from seeds/ and content/."
 
@@ -15,6 +15,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m builder", description=DESCRIPTION)
     parser.add_argument("--project", type=Path, default=Path("."),
                         help="the project folder holding content/ and seeds/ (default: the current folder)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print every problem (by default the first 20, then a count per kind)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", help="build the site into site/ (atomically: a failed build "
                                 "leaves the last good site untouched)")
@@ -46,9 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def report(problems: Problems) -> None:
-    for problem in problems.sorted():
-        print(problem, file=sys.stderr)
+def report(problems: Problems, verbose: bool = False) -> None:
+    for line in summary(problems.items, verbose):
+        print(line, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,15 +61,18 @@ def main(argv: list[str] | None = None) -> int:
             from builder.build import build
             out = args.out or root / "site"
             result = build(root, out, strict=args.strict)
-            report(result.problems)
+            report(result.problems, args.verbose)
             print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {out}: "
                   f"{result.written} pages written, {result.unchanged} unchanged, "
                   f"{len(result.problems.warnings)} warning(s)")
         elif args.command == "check":
             from builder.build import build
             result = build(root, None, strict=args.strict)
-            report(result.problems)
+            report(result.problems, args.verbose)
             print(f"checked {result.pages} pages: no errors, {len(result.problems.warnings)} warning(s)")
+            from builder.suggest import spelling_notes_for
+            for note in spelling_notes_for(root):
+                print(note)
         elif args.command == "new":
             from builder.scaffold import new_brief
             target = new_brief(root, args.slug)
@@ -88,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             written = ingest_all(root, args.out or root / "build" / "ingest")
             print(f"wrote {len(written)} source file(s): " + ", ".join(written))
     except BuildFailed as failed:
-        report(failed.problems)
+        report(failed.problems, args.verbose)
         errors = len(failed.problems.errors)
         warnings = len(failed.problems.warnings)
         print(f"build failed: {errors} error(s), {warnings} warning(s)"

@@ -121,7 +121,7 @@ class Resolver:
                     self.check_quotes(text, refs, pos)
             if (require_citations and not cited and not depth["note"] and not depth["heading"]
                     and not depth["blockquote"] and text.strip() and not text.rstrip().endswith(":")):
-                self.problems.warning(pos, "paragraph has no citation",
+                self.problems.warning(pos, f"paragraph has no citation: “{opening_words(text)}”",
                                       "cite the source paragraph, e.g. [@source#p3], or put "
                                       "editorial context in a '::: note' block")
             if brief is not None:
@@ -319,6 +319,12 @@ class Resolver:
                 for b in group:
                     if a != b:
                         self.graph.together[a][b] += 1
+
+
+def opening_words(text: str, count: int = 8) -> str:
+    """A paragraph's first words, by which an editor (and the live preview) finds it."""
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
 
 def anchor_hint(source: Source, anchor: str) -> str:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 from rapidfuzz import fuzz, process, utils
 
 from builder.furniture import AGENCIES
+from builder.config import Paths
+from builder.load import Loader
+from builder.markup import create_markdown
 from builder.matcher import EntityMatcher
 from builder.model import Entity, Source
+from builder.problems import Problems
 
 # Capitalised words in a row, allowing the particles of names ("Ales Bialiatski", "Ursula von der Leyen").
 _NAME = re.compile(r"(?<![\w’'-])[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s+(?:(?:von|van|der|de|da|al|bin|la|le)\s+)*"
@@ -115,3 +120,9 @@ def spelling_notes(sources: Iterable[Source], entities: tuple[Entity, ...]) -> l
         for suggestion in near_misses(unknown, entities):
             notes.setdefault(f"{source.pos}: info: source '{source.id}' writes {suggestion}", None)
     return list(notes)
+
+
+def spelling_notes_for(root: Path) -> list[str]:
+    """`check`'s information lines: the project's sources and entries loaded again (they are quick to read)."""
+    loader = Loader(Paths(root), create_markdown(), Problems())
+    return spelling_notes(loader.sources(), tuple(loader.entities()))
