@@ -81,7 +81,8 @@ class BuildFailed(Exception):
 
 
 SHOWN = 20  # problems printed before the rest are only counted (`--verbose` prints all)
-_VARYING = re.compile(r"'[^']*'|“[^”]*”|\"[^\"]*\"|\d+")
+# The particulars of a message: quoted words, citations ("a#p3; b#p5"), numbers.
+_VARYING = re.compile(r"'[^']*'|“[^”]*”|\"[^\"]*\"|[\w.-]+#\w+(?:;\s*[\w.-]+#\w+)*|\d+")
 
 
 def kind_of(problem: Problem) -> str:

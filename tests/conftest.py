@@ -151,6 +151,15 @@ def served_site() -> Iterator[Any]:
         site_server.release()
 
 
+def real_sources() -> list[Any]:
+    """The real briefing's sources as the engine ingests them (for invariants, never today's counts)."""
+    from builder.config import Paths
+    from builder.load import Loader
+    from builder.markup import create_markdown
+    from builder.problems import Problems
+    return Loader(Paths(REPO), create_markdown(), Problems()).sources()
+
+
 def copy_real_project(dest: Path) -> Path:
     """A copy of the real content and seeds, for tests that break them on purpose."""
     for name in ("content", "seeds"):
