@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -12,22 +11,13 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
+from builder import visuals
 from builder.config import Paths
 from builder.markup import Links, Ref, render_markdown
-from builder.model import Markdown, Project, Source
+from builder.meta import head_meta
+from builder.model import Markdown, Page, Project, Source
 from builder.resolve import Graph, Mention
 from builder.textutil import fold
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page to write: where it goes, which template draws it, and what the template gets."""
-
-    path: str  # relative to the site root, e.g. "people/kalesnikava/index.html"
-    template: str
-    title: str
-    description: str
-    context: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def root_of(path: str) -> str:
@@ -75,18 +65,23 @@ class SiteLinks(Links):
 
 
 class Renderer:
-    """Holds the Jinja environment and the project; `render(page)` gives a page's HTML."""
+    """Holds the Jinja environment and the link tables; `render(page)` gives a page's HTML.
 
-    def __init__(self, project: Project, graph: Graph, paths: Paths, md: MarkdownIt) -> None:
-        self.project = project
-        self.graph = graph
+    A template gets `page`, `site`, `root` and the page's own context, nothing else: its filters and
+    globals reach only the link tables (`SiteLinks`, digested by `cache.links_digest`) and their arguments."""
+
+    def __init__(self, project: Project, paths: Paths, md: MarkdownIt) -> None:
+        self.project = project  # for the link tables only
+        self.site = project.site
         self.md = md
         self._links: dict[str, SiteLinks] = {}
         self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)
-        self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label)
+        self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label, head_meta=head_meta,
+                                chart_key_numbers=visuals.key_numbers, chart_timeline=visuals.timeline,
+                                chart_network=visuals.network, chart_coverage=visuals.coverage)
 
     def links(self, root: str) -> SiteLinks:
         """The links of a page at `root`, one per depth (building them per page made large sites quadratic)."""
@@ -130,7 +125,7 @@ class Renderer:
         text = source.text.blocks[index].text
         links = self.links(ctx["root"])
         out, pos = [], 0
-        for start, end, entity in self.graph.spans.get((source.id, index), []):
+        for start, end, entity in ctx["spans"].get(index, ()):  # the source page's context carries them
             out.append(escape(text[pos:start]))
             out.append(Markup('<a class="entity" href="{}">{}</a>').format(links.entity(entity), text[start:end]))
             pos = end
@@ -143,8 +138,7 @@ class Renderer:
 
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)
-        return template.render(page=page, site=self.project.site, project=self.project, graph=self.graph,
-                               root=root_of(page.path), **page.context)
+        return template.render(page=page, site=self.site, root=root_of(page.path), **page.context)
 
 
 def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks) -> str:
