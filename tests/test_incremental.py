@@ -472,7 +472,7 @@ def test_mentions_that_reorder_a_capped_chart_rerender_its_page(tmp_path: Path) 
     build(root, out)
     before = snapshot(out)
     last = cast.PEOPLE - 1
-    mentions = " ".join(f"[[{cast.name(last)}]] spoke [@s0#p1]." for _ in range(60))
+    mentions = " ".join(f"[[{cast.name(last)}]] spoke [@s0#p2]." for _ in range(60))
     (root / "content/briefs/third.md").write_text(cast.brief("third", [last], 0, mentions + "\n"), encoding="utf-8")
     build(root, out)
     after, clean = snapshot(out), clean_build(root, tmp_path)
