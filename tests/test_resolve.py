@@ -80,26 +80,21 @@ def test_verbatim_quotes_pass_across_lines_and_quote_styles(tmp_path: Path) -> N
 def test_paragraph_without_citation_is_a_warning_but_notes_are_exempt(tmp_path: Path) -> None:
     body = "An uncited claim.\n\n::: note\nBackground of our own.\n:::\n\nCited [@port-news#p3].\n"
     _, _, problems = resolve_files(tmp_path, **brief(body))
-    assert problems == ["content/briefs/resignation.md:5: warning: paragraph has no citation — cite the source "
+    assert problems == ["content/briefs/resignation.md:5: warning: paragraph has no citation: “An uncited claim.” — "
+                        "cite the source "
                         "paragraph, e.g. [@source#p3], or put editorial context in a '::: note' block"]
 
 
-def test_claim_excerpt_must_be_verbatim(tmp_path: Path) -> None:
+@pytest.mark.parametrize("excerpt, hint", [
+    ("Jana Novak quit on Tuesday", "no source has these words; copy them exactly from the paragraph you cite"),
+    ("will lead the ministry", "the words are in port-news#p5: cite that paragraph"),  # there, not at p3
+])
+def test_claim_excerpt_must_be_verbatim_and_the_error_says_where_it_is(tmp_path: Path, excerpt: str,
+                                                                       hint: str) -> None:
     claims = ("- id: resigned\n  topic: people\n  claim: Novak resigned.\n  stances:\n"
-              "    - source: port-news\n      stance: supports\n      at: p3\n"
-              "      excerpt: Jana Novak quit on Tuesday\n")
+              f"    - source: port-news\n      stance: supports\n      at: p3\n      excerpt: {excerpt}\n")
     _, _, problems = resolve_files(tmp_path, content__claims_dot_yaml=claims)
-    assert problems == ["content/claims.yaml:5: error: excerpt is not verbatim in port-news#p3 — no source has "
-                        "these words; copy them exactly from the paragraph you cite"]
-
-
-def test_claim_excerpt_at_the_wrong_paragraph_names_the_right_one(tmp_path: Path) -> None:
-    claims = ("- id: lis\n  topic: people\n  claim: Lis leads.\n  stances:\n"
-              "    - source: port-news\n      stance: supports\n      at: p3\n"
-              "      excerpt: will lead the ministry\n")
-    _, _, problems = resolve_files(tmp_path, content__claims_dot_yaml=claims)
-    assert problems == ["content/claims.yaml:5: error: excerpt is not verbatim in port-news#p3 — the words are in "
-                        "port-news#p5: cite that paragraph"]
+    assert problems == [f"content/claims.yaml:5: error: excerpt is not verbatim in port-news#p3 — {hint}"]
 
 
 ONE_MISTAKE = {
