@@ -254,7 +254,7 @@ def test_an_alias_that_is_a_common_word_is_a_warning_unless_allowed(allow: bool,
             - US
             - the
           kind: government
-          description: Mentioned [@port-news#p2].
+          description: Mentioned [@port-news#p4].
           {"allow_common: true" if allow else ""}
         """
     root = write_project(tmp_path / "project", files)
@@ -270,11 +270,11 @@ def test_an_alias_that_is_a_common_word_is_a_warning_unless_allowed(allow: bool,
 
 
 @pytest.mark.parametrize("body", [
-    ">" * 20000 + " deep [@port-news#p1]",
+    ">" * 20000 + " deep [@port-news#p3]",
     "".join("  " * i + "- x\n" for i in range(500)),
     "[" * 20000 + "x" + "]" * 20000,
     "[[" * 5000 + "x" + "]]" * 5000,
-    "[@" * 5000 + "port-news#p1" + "]" * 5000,
+    "[@" * 5000 + "port-news#p3" + "]" * 5000,
     "::: note\n" * 3000 + "x\n" + ":::\n" * 3000,
 ], ids=["quotes", "lists", "brackets", "wiki-links", "citations", "notes"])
 def test_deeply_nested_markdown_is_bounded(body: str, tmp_path: Path) -> None:
@@ -300,7 +300,7 @@ def leftovers(root: Path) -> list[str]:
 
 def edit(root: Path, words: str) -> None:
     with open(root / "content" / "briefs" / "resignation.md", "a", encoding="utf-8") as handle:
-        handle.write(f"\n{words} [@port-news#p1].\n")
+        handle.write(f"\n{words} [@port-news#p3].\n")
 
 
 def build_in_process(root: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
@@ -465,7 +465,7 @@ def test_serve_closes_an_idle_connection(live) -> None:  # type: ignore[no-untyp
 def test_a_heading_never_takes_an_id_the_page_uses(tmp_path: Path) -> None:
     # Guard: markup._keep_page_ids renames `## Main` (and {#search}) away from the template's ids.
     files = mini_files()
-    files["content/briefs/resignation.md"] += "\n## Main\n\nMore [@port-news#p1].\n\n## Search\n\nYet more [@port-news#p2].\n"
+    files["content/briefs/resignation.md"] += "\n## Main\n\nMore [@port-news#p3].\n\n## Search\n\nYet more [@port-news#p4].\n"
     root = write_project(tmp_path / "project", files)
     result = run_cli("--project", str(root), "build")
     assert result.returncode == 0, result.stderr
