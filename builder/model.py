@@ -124,13 +124,19 @@ class Entity:
 
 @dataclass(frozen=True)
 class Stance:
-    """What one source does with a claim."""
+    """What one source does with a claim: supports or contradicts it, speaks to it without settling it
+    (unclear), or says nothing of it (silent)."""
 
     source: str
-    stance: Literal["supports", "contradicts", "silent"]
+    stance: Literal["supports", "contradicts", "unclear", "silent"]
     at: str
     excerpt: str
     pos: Pos
+
+    @property
+    def label(self) -> str:
+        """The stance as a reader sees it: Supports, Contradicts, Unclear, Silent."""
+        return self.stance.capitalize()
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,21 @@ class Claim:
 
     @property
     def disputed(self) -> bool:
+        """At least one source really contradicts the claim (an unclear or silent one does not)."""
         return any(s.stance == "contradicts" for s in self.stances)
+
+    @property
+    def supporting(self) -> tuple[Stance, ...]:
+        return tuple(s for s in self.stances if s.stance == "supports")
+
+    @property
+    def contradicting(self) -> tuple[Stance, ...]:
+        return tuple(s for s in self.stances if s.stance == "contradicts")
+
+    @property
+    def unclear(self) -> tuple[Stance, ...]:
+        """Sources that speak to the claim without settling it."""
+        return tuple(s for s in self.stances if s.stance == "unclear")
 
 
 @dataclass(frozen=True)

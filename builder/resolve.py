@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 from markdown_it.token import Token
 
+from builder.integrity import Integrity
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
 from builder.model import Document, Entity, Markdown, Project, Source
@@ -63,6 +64,7 @@ class Resolver:
             for name in entity.all_names:
                 self.names.setdefault(name.casefold(), entity.id)
         self.graph = Graph()
+        self.integrity = Integrity(project, matcher)
 
     # -- references -------------------------------------------------------------------------------
     def check_ref(self, ref: Ref, pos: Pos) -> Source | None:
@@ -119,6 +121,9 @@ class Resolver:
                 block_quote, quote_refs, quote_failed = [], [], False
                 if not failed:  # one wrong citation is one error, not a cascade of quotation errors
                     self.check_quotes(text, refs, pos)
+                    if refs and not depth["note"]:
+                        for message, hint in self.integrity.paragraph(token):
+                            self.problems.warning(pos, message, hint)
             if (require_citations and not cited and not depth["note"] and not depth["heading"]
                     and not depth["blockquote"] and text.strip() and not text.rstrip().endswith(":")):
                 self.problems.warning(pos, f"paragraph has no citation: “{opening_words(text)}”",
@@ -270,6 +275,7 @@ class Resolver:
 
     def claims(self) -> None:
         for claim in self.project.claims:
+            self.integrity.claim(claim, self.problems)
             seen: set[str] = set()
             for stance in claim.stances:
                 if stance.source in seen:

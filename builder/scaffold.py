@@ -16,6 +16,7 @@ import yaml
 from builder import schema
 from builder.build import load_and_resolve
 from builder.config import Paths
+from builder.integrity import attributions
 from builder.model import Claim, Project
 from builder.problems import BuildFailed, Pos, Problems, did_you_mean
 from builder.yamlio import parse_yaml
@@ -47,7 +48,10 @@ def claim_markdown(claim: Claim, project: Project) -> str:
     shorts = {s.id: s.short for s in project.sources}
     supporting = [s for s in claim.stances if s.stance == "supports"]
     if not claim.disputed:
-        return f"{claim.claim} {_cite(supporting)}"
+        # The ledger's words are neutral, so they may rest only on a source's own voice: a stance whose
+        # excerpt reports someone else ("diplomatic sources confirm …") is left out while another remains.
+        own_voice = [s for s in supporting if not attributions(s.excerpt)]
+        return f"{claim.claim} {_cite(own_voice or supporting)}"
     # Stated as fact, a disputed claim would take one source's side: each version is quoted instead.
     lines = ["::: note", f"Disputed (claims ledger: {claim.id}): the sources disagree on the claim that "
              f"{_as_clause(claim.claim)}. Give each version with its source; do not state either as fact.",

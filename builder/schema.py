@@ -193,11 +193,12 @@ ORGANISATION = {
     "description": Field("text", "a short cited description (Markdown)", required=True),
 }
 
-STANCES = ("supports", "contradicts", "silent")
+STANCES = ("supports", "contradicts", "unclear", "silent")
 
 STANCE = {
     "source": Field("id", "the source this stance is about", required=True),
-    "stance": Field("str", "what the source does with the claim", required=True, choices=STANCES),
+    "stance": Field("str", "what the source does with the claim (unclear: speaks to it without settling it)",
+                    required=True, choices=STANCES),
     "at": Field("str", "the paragraph (pN) or caption (figN) the excerpt is from"),
     "excerpt": Field("str", "the source's words, verbatim"),
 }

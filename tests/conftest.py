@@ -20,7 +20,7 @@ Minister Resigns After Port Deal Collapses
 
 Harbour workers gather outside the ministry in Portville.
 
-Jana Novak resigned on Tuesday after the port deal collapsed, officials said.
+Jana Novak resigned on Tuesday after the port deal collapsed.
 
 “We did what we could,” Novak told reporters. Analysts at the Harbour Institute called it “a defeat”.
 
