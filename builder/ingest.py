@@ -210,10 +210,11 @@ def _drop_labels_and_link_runs(found: _Found, rules: IngestRules) -> int | None:
     headline_line = lines[headline] if headline is not None else None
     run: list[_Line] = []
     out: list[_Line] = []
-    for line in [*keep, None]:
-        if line is not None and line is not headline_line and is_title_like(line.text, 20) \
-                and not _own_kind(rules, line.text):
-            run.append(line)
+    ends: list[_Line | None] = [*keep, None]  # None closes the last run
+    for candidate in ends:
+        if candidate is not None and candidate is not headline_line and is_title_like(candidate.text, 20) \
+                and not _own_kind(rules, candidate.text):
+            run.append(candidate)
             continue
         if len(run) >= 3:
             for dropped in run:
@@ -221,8 +222,8 @@ def _drop_labels_and_link_runs(found: _Found, rules: IngestRules) -> int | None:
         else:
             out += run
         run = []
-        if line is not None:
-            out.append(line)
+        if candidate is not None:
+            out.append(candidate)
     found.kept = sorted(out, key=lambda l: l.number)
     return found.kept.index(headline_line) if headline_line in found.kept else None
 
