@@ -195,14 +195,14 @@ def _leading(lines: list[_Line]) -> int:
 
 
 def _drop_labels_and_link_runs(found: _Found, rules: IngestRules) -> int | None:
-    """Section labels around the headline, and runs of three or more headline-like lines (a link list
+    """Section labels above the headline, and runs of three or more headline-like lines (a link list
     with no heading); returns the headline's index in what is kept."""
     lines = found.kept
     headline = _headline_at(lines, rules)
     keep: list[_Line] = []
     leading = _leading(lines)
     for i, line in enumerate(lines):
-        if i < leading and i != headline and len(line.text.split()) <= 4 and is_title_like(line.text, 4) \
+        if headline is not None and i < min(leading, headline) and is_title_like(line.text, 4) \
                 and not _own_kind(rules, line.text):
             found.drop(line, "section label")
             continue
@@ -212,8 +212,9 @@ def _drop_labels_and_link_runs(found: _Found, rules: IngestRules) -> int | None:
     out: list[_Line] = []
     ends: list[_Line | None] = [*keep, None]  # None closes the last run
     for candidate in ends:
+        # Four words or more: a short list of names ("Ales Bialiatski") is article text, not links.
         if candidate is not None and candidate is not headline_line and is_title_like(candidate.text, 20) \
-                and not _own_kind(rules, candidate.text):
+                and len(candidate.text.split()) >= 4 and not _own_kind(rules, candidate.text):
             run.append(candidate)
             continue
         if len(run) >= 3:
