@@ -48,8 +48,14 @@ ATTRIBUTION_CUES = (
 # Words that report rather than assert: a sentence using them says whose account it gives.
 _PASSIVE = ("seen", "regarded", "viewed", "considered")
 # A sentence about the sources themselves ("the explainer names no one") may say what they lack.
-_NEGATION = re.compile(r"\b(?:no|not|none|nothing|neither|nor|never|without|only)\b|n't\b", re.I)
 _ABOUT_SOURCES = r"(?:sources?|accounts?|texts?|articles?|reports?|pieces?|explainers?)"
+_SOURCE_WORD = re.compile(_ABOUT_SOURCES, re.I)
+_SOURCE_WORDS = frozenset("source sources account accounts text texts article articles report reports piece pieces "
+                          "explainer explainers".split())
+_NEGATIONS = frozenset("no not none nothing neither nor never without only".split())
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve hundred hundreds thousand "
+                          "thousands million millions billion billions dozen dozens".split())
 _OWN_COUNT = re.compile(r"\b(?:all|both|each|none|any|every) (?:of )?(?:the |our |these )?(?:\w+ )?" + _ABOUT_SOURCES
                         + r"\b", re.I)
 _STANCE_WORDS = frozenset({"suppor", "contra", "unclea", "silent"})
@@ -66,6 +72,7 @@ _STOP = frozenset("""a about above after again against also although among amid 
     whom whose why will with within without would yet you your said says say according""".split())
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem, enough to match 'lifted' with 'lifting' and 'sanctions' with 'sanction'."""
     word = fold(word).lower().replace("'s", "").strip("'’-‑")
@@ -86,8 +93,13 @@ def _unquoted(text: str) -> str:
     return QUOTE.sub(lambda m: " " * len(m.group(0)), text)
 
 
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])" + re.escape(word) + r"(?![\w])", re.I)
+
+
 def _has_word(word: str, text: str) -> bool:
-    return re.search(r"(?<![\w])" + re.escape(word) + r"(?![\w])", text, re.I) is not None
+    return _word_pattern(word).search(text) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -99,6 +111,12 @@ def numbers_in(text: str, language: str) -> frozenset[str]:
     except Exception:  # noqa: BLE001 - a language text2num does not know: digits only
         pass
     return frozenset(n.replace(",", "") for n in _NUMBER.findall(text))
+
+
+def _may_hold_number(text: str, words: set[str], language: str) -> bool:
+    """A quick test before text2num reads a sentence: digits, or a word that may be part of a number."""
+    return (language != "en" or _DIGIT.search(text) is not None
+            or any(w in _NUMBER_WORDS or w.endswith(("teen", "ty")) for w in words))
 
 
 @dataclass(frozen=True)
@@ -142,6 +160,20 @@ def sentences(token: Token) -> list[Sentence]:
     return out
 
 
+@dataclass(frozen=True)
+class Cited:
+    """The paragraphs a sentence cites, read once: their text, names, numbers and words."""
+
+    texts: list[str]
+    joined: str  # folded
+    folded_names: str  # 'U.S.' as 'US'
+    entities: frozenset[str]
+    numbers: frozenset[str]
+    words: frozenset[str]  # lowercased
+    names: frozenset[str]  # every word of folded_names
+    name_stems: frozenset[str]  # their first six letters ('Russia' for 'Russian')
+
+
 class Integrity:
     """The paraphrase checks over one project; the resolver calls `paragraph` and `claim`."""
 
@@ -155,6 +187,9 @@ class Integrity:
             filter(None, (s.short, s.outlet, s.kind)))) if w}
         self.proper = self._source_proper_names(project.sources)
         self.sides = disputed_sides(project.claims)
+        self._attributed: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        self._cited: dict[tuple[Ref, ...], Cited | None] = {}
+        self._paragraphs: dict[str, Cited] = {}
 
     # -- what the sources hold ------------------------------------------------------------------
     @staticmethod
@@ -189,21 +224,42 @@ class Integrity:
         for sentence in sentences(token):
             if not sentence.refs or not any(r.anchor for r in sentence.refs):
                 continue  # a whole-source citation points the reader at the whole text: nothing to compare
-            cited = self.cited(sentence.refs)
-            if not cited:
-                continue
-            out += self.sentence_problems(sentence, cited)
+            cited = self.cited_for(sentence.refs)
+            if cited is not None:
+                out += self.sentence_problems(sentence, cited)
         return out
 
-    def sentence_problems(self, sentence: Sentence, cited: list[str]) -> list[tuple[str, str]]:
+    def cited_for(self, refs: tuple[Ref, ...]) -> Cited | None:
+        """What the cited paragraphs hold, worked out once per set of citations (each paragraph once)."""
+        if refs not in self._cited:
+            parts = [self.paragraph_facts(text) for text in self.cited(refs)]
+            self._cited[refs] = Cited(
+                [p.texts[0] for p in parts], " ".join(p.joined for p in parts),
+                " ".join(p.folded_names for p in parts),
+                *(frozenset().union(*(getattr(p, f) for p in parts))
+                  for f in ("entities", "numbers", "words", "names", "name_stems"))) if parts else None
+        return self._cited[refs]
+
+    def paragraph_facts(self, text: str) -> Cited:
+        facts = self._paragraphs.get(text)
+        if facts is None:
+            joined = fold(text)
+            folded_names = _fold_name(joined)
+            names = frozenset(_WORD.findall(folded_names))
+            facts = Cited([text], joined, folded_names, frozenset(self.entities_in([text])),
+                          numbers_in(text, self.language), frozenset(w.lower() for w in _WORD.findall(joined)),
+                          names, frozenset(w[:6] for w in names))
+            self._paragraphs[text] = facts
+        return facts
+
+    def sentence_problems(self, sentence: Sentence, cited: Cited) -> list[tuple[str, str]]:
         text, plain = sentence.text, _unquoted(sentence.text)
-        joined = fold(" ".join(cited))
         shown = text if len(text) <= 70 else text[:67] + "…"
         where = "; ".join(f"{r.source}#{r.anchor}" if r.anchor else r.source for r in sentence.refs)
-        found = [f"{what} not in {where}: “{shown}”" for what in self.missing(plain, joined, cited)]
+        found = [f"{what} not in {where}: “{shown}”" for what in self.missing(plain, cited)]
         problems = [(f, "say only what the cited paragraphs say, cite the paragraph that says it, or move it "
                         "into an editorial '::: note'") for f in found]
-        speaker = self.unnamed_speaker(text, cited)
+        speaker = self.unnamed_speaker(text, cited.texts)
         if speaker:
             problems.append((f"the cited words are attributed to “{speaker}” in {where}, but the sentence does not "
                              f"say so: “{shown}”", f"name the speaker as the source does (“{speaker}”)"))
@@ -213,93 +269,108 @@ class Integrity:
                              "say whose account it is, or give the other sources' version with its citation"))
         return problems
 
-    def missing(self, plain: str, joined: str, cited: list[str]) -> list[str]:
+    def missing(self, plain: str, cited: Cited) -> list[str]:
         """Numbers, names and words of certainty in the sentence that the cited text does not carry."""
         out = []
-        given = numbers_in(plain, self.language)
+        words = {w.lower() for w in _WORD.findall(plain)}
+        given = numbers_in(plain, self.language) if _may_hold_number(plain, words, self.language) else frozenset()
         digits = {n.replace(",", "") for n in _NUMBER.findall(plain)}
-        cited_numbers = set().union(*(numbers_in(text, self.language) for text in cited))
-        for number in sorted(given - cited_numbers):
+        for number in sorted(given - cited.numbers):
             # small counts written as words ("two sources") are the briefing's own counting
             if number in digits or float(number) > 10:
                 out.append(f"the number {number}" + ("" if number in digits else " (written out)"))
         # A sentence about what the sources lack ("the explainer does not name him") may name what is missing.
-        meta = bool(_NEGATION.search(plain)) and self.about_sources(plain)
+        meta = bool(words & _NEGATIONS or "n't" in plain) and self.about_sources(words)
         if not meta:
             names = self.entities_in([plain])
-            out += [self.entities[e].name for e in sorted(names - self.entities_in(cited))]
-            out += [f"the name {name}" for name in self.unknown_proper_names(plain, joined)]
-        counted = _unquoted_spans(_OWN_COUNT, plain)
-        for word in CERTAINTY:
-            for match in re.finditer(r"(?<![\w’'-])" + word + r"(?![\w’'-])", plain, re.I):
+            out += [self.entities[e].name for e in sorted(names - cited.entities)]
+            out += [f"the name {name}" for name in self.unknown_proper_names(plain, cited)]
+        added = [w for w in CERTAINTY if w in words and w not in cited.words]
+        counted = _unquoted_spans(_OWN_COUNT, plain) if added else []
+        for word in added:
+            for match in _word_pattern(word).finditer(plain):
                 if any(a <= match.start() < b for a, b in counted) or (meta and word in ("no", "none", "never",
                                                                                       "any", "all")):
                     continue
-                if not _has_word(word, joined):
-                    out.append(f"the word “{word}”")
+                out.append(f"the word “{word}”")
                 break
         return out
 
-    def about_sources(self, text: str) -> bool:
-        words = {w.lower() for w in _WORD.findall(text)}
-        return bool(words & self.labels) or re.search(r"\b" + _ABOUT_SOURCES + r"\b", text, re.I) is not None
+    def about_sources(self, words: set[str]) -> bool:
+        """Whether a sentence's words (lowercased) name a source, or sources in general."""
+        return bool(words & self.labels or words & _SOURCE_WORDS)
 
-    def unknown_proper_names(self, plain: str, joined: str) -> list[str]:
+    def unknown_proper_names(self, plain: str, cited: Cited) -> list[str]:
         """Proper names the sources use (places, mostly) that the cited paragraphs do not."""
         spans = [(m.start, m.end) for m in self.matcher.finditer(plain)]
-        folded_cited = _fold_name(joined)
+        joined, folded_cited = cited.joined, cited.folded_names
         out = []
-        for start, end in sentence_spans(plain):
-            for match in _NAME.finditer(plain, start + 1, end):
+        for match in _NAME.finditer(plain, 1):  # a sentence's first word is capitalised anyway
+            if True:
                 words = [_fold_name(w) for w in match.group(0).split()]
                 if (not any(w in self.proper for w in words) or any(a <= match.start() < b for a, b in spans)
                         or all(w.lower() in self.labels for w in words)):
                     continue
                 phrase = " ".join(words)
-                if _has_word(phrase, folded_cited) or _acronym_of(phrase, joined):
+                if (phrase in cited.names if len(words) == 1 else phrase in folded_cited) \
+                        or _acronym_of(phrase, joined):
                     continue
                 out += [w for w in words if w in self.proper and w.lower() not in self.labels
-                        and not _name_in(w, folded_cited, joined)]
+                        and not (w in cited.names or w[:6] in cited.name_stems or _acronym_of(w, joined))]
         return list(dict.fromkeys(out))
 
     def unnamed_speaker(self, text: str, cited: list[str]) -> str:
         """The speaker of an attributed source sentence this sentence rests on, if it does not name them."""
+        if not any(self.attributed_spans(paragraph) for paragraph in cited):
+            return ""
         terms = key_terms(self.without_names(_unquoted(text)))
         quotes = [fold(m.group(1) or m.group(2)) for m in QUOTE.finditer(text)]
         outside = re.sub(r"[“\"].*[”\"]", " ", text)  # nested quotation marks included
         if quotes and not key_terms(self.without_names(outside)) - _STANCE_WORDS:
             return ""  # a bare quotation under its source's label ("CBS (supports): “…”") is the source's words
         for paragraph in cited:
+            for speaker, governed, governed_terms in self.attributed_spans(paragraph):
+                quoted = any(q and q in governed for q in quotes)
+                if not quoted and len(terms & governed_terms) < 3:
+                    continue  # the sentence does not rest on these words
+                names = [n for e in self.entities_in([speaker]) for n in self.entities[e].all_names]
+                if not names_speaker(text, speaker, names):
+                    return speaker
+        return ""
+
+    def attributed_spans(self, paragraph: str) -> list[tuple[str, str, frozenset[str]]]:
+        """A cited paragraph's attributed words: (speaker, the words folded, their key terms); once per paragraph."""
+        spans = self._attributed.get(paragraph)
+        if spans is None:
+            spans = []
             opens_with_quote = paragraph.lstrip()[:1] in "“\""
             for start, end in sentence_spans(paragraph):
                 # "“…,” said one diplomat. “…”": the first sentence's speaker is the whole paragraph's
                 whole = paragraph if opens_with_quote and start == 0 else ""
                 for speaker, governed in attributions(paragraph[start:end], whole):
-                    quoted = any(q and q in fold(governed) for q in quotes)
-                    if not quoted and len(terms & key_terms(self.without_names(governed))) < 3:
-                        continue  # the sentence does not rest on these words
-                    names = [n for e in self.entities_in([speaker]) for n in self.entities[e].all_names]
-                    if not names_speaker(text, speaker, names):
-                        return speaker
-        return ""
+                    spans.append((speaker, fold(governed), frozenset(key_terms(self.without_names(governed)))))
+            self._attributed[paragraph] = spans
+        return spans
 
     def without_names(self, text: str) -> str:
         """The text without people, organisations or the sources' labels: sharing those is not resting on a sentence."""
         for match in reversed(list(self.matcher.finditer(text))):
             text = text[:match.start] + " " + text[match.end:]
         return " ".join(w for w in _WORD.findall(text) if w.lower() not in self.labels
-                        and not re.fullmatch(_ABOUT_SOURCES, w, re.I))
+                        and not _SOURCE_WORD.fullmatch(w))
 
     def one_side(self, text: str, refs: tuple[Ref, ...]) -> str:
         """The disputed claim this sentence states from one side's paragraphs only, unattributed."""
         cited = {(r.source, r.anchor) for r in refs}
-        if self.about_sources(text) or any(c.search(text) for c in ATTRIBUTION_CUES):
+        one_sided = [(claim_id, claim_terms) for claim_id, (claim_terms, sides) in self.sides.items()
+                     if sum(1 for side in sides if cited & side) == 1]
+        if not one_sided:
+            return ""
+        words = {w.lower() for w in _WORD.findall(text)}
+        if self.about_sources(words) or any(c.search(text) for c in ATTRIBUTION_CUES):
             return ""
         terms = key_terms(_unquoted(text))
-        for claim_id, (claim_terms, sides) in self.sides.items():
-            hit = [side for side in sides if cited & side]
-            if len(hit) != 1:
-                continue
+        for claim_id, claim_terms in one_sided:
             if len(terms & claim_terms) >= max(2, len(claim_terms) // 2):
                 return claim_id
         return ""
@@ -383,15 +454,10 @@ def _unquoted_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
 
+@lru_cache(maxsize=65536)
 def _fold_name(text: str) -> str:
     """'U.S.' and 'US', 'Belarus's' and 'Belarus' compare equal."""
     return re.sub(r"(?<=[A-Z])\.(?=[A-Z]|\b)", "", fold(text)).replace("'s", "").rstrip(".'")
-
-
-def _name_in(word: str, folded: str, text: str) -> bool:
-    """A name, its acronym's expansion, or a form sharing its first six letters ('Russia', 'Russian')."""
-    return (_has_word(word, folded) or _acronym_of(word, text)
-            or re.search(r"(?<!\w)" + re.escape(word[:6]), folded) is not None)
 
 
 def _acronym_of(word: str, text: str) -> bool:
