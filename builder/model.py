@@ -23,10 +23,27 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A seed line ingest left out, and the rule that dropped it (for `add source` and `ingest` to show)."""
+
+    line: int
+    text: str
+    rule: str
+
+
+@dataclass(frozen=True)
 class SourceText:
-    """A seed after ingest: furniture gone, every block recognised."""
+    """A seed after ingest: furniture gone, every block recognised.
+
+    Anchors count the seed's non-blank lines as received (p7: the seventh), so a rule that drops or
+    reclassifies a line never renumbers the others."""
 
     blocks: tuple[Block, ...]
+    dropped: tuple[Dropped, ...] = ()
+    byline: str = ""  # who the byline names: a suggested `author`, never written unasked
+    date: str = ""  # YYYY-MM-DD from a date line: a suggested `published`
+    truncated: bool = False  # the last paragraph stops mid-word: our copy ends there
+    unmatched: tuple[tuple[str, str], ...] = ()  # (group, pattern): per-source patterns that matched no line
 
     @property
     def headline(self) -> str:
@@ -78,6 +95,7 @@ class Source:
     notes: Markdown | None
     text: SourceText
     pos: Pos
+    author: str | None = None  # who wrote it, when the text names them
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,12 @@ PEOPLE = """\
   name: Jana Novak
   aliases: [Novak, Jana Nowak, Nowak]
   role: Minister of ports
-  profile: She resigned [@harbour#p1].
+  profile: She resigned [@harbour#p2].
 - id: lis
   name: Piotr Lis
   aliases: [Lis]
   role: Deputy minister
-  profile: He flew to Riverton [@harbour#p6].
+  profile: He flew to Riverton [@harbour#p7].
 """
 
 CLAIMS = """\
@@ -77,16 +77,16 @@ CLAIMS = """\
   stances:
     - source: coast
       stance: supports
-      at: p1
+      at: p2
       excerpt: "The port sanctions were lifted in full last week."
     - source: harbour
       stance: contradicts
-      at: p7
+      at: p8
       excerpt: "Sanctions on the port were partly eased"
 """
 
 
-BODY = "Novak resigned on Tuesday, officials said [@harbour#p1].\n"
+BODY = "Novak resigned on Tuesday, officials said [@harbour#p2].\n"
 
 
 def project_files(body: str, claims: str = CLAIMS) -> dict[str, str]:
@@ -114,35 +114,35 @@ def warnings_for(tmp_path: Path, body: str, claims: str = CLAIMS) -> list[str]:
 # Each case: a sentence, and the words that must appear in its one warning (None: no warning at all).
 CASES = [
     # numbers, as digits or written out
-    ("The ministry counted 124 ships [@harbour#p4].", "the number 124"),
-    ("The ministry counted 123 ships [@harbour#p4].", None),
-    ("The ministry counted one hundred and twenty-three ships [@harbour#p4].", None),
-    ("Thousands of ships waited [@harbour#p4].", "the number 1000 (written out)"),
+    ("The ministry counted 124 ships [@harbour#p5].", "the number 124"),
+    ("The ministry counted 123 ships [@harbour#p5].", None),
+    ("The ministry counted one hundred and twenty-three ships [@harbour#p5].", None),
+    ("Thousands of ships waited [@harbour#p5].", "the number 1000 (written out)"),
     # named people, under any alias the project knows
-    ("[[Piotr Lis]] resigned on Tuesday [@harbour#p1].", "Piotr Lis not in harbour#p1"),
-    ("Nowak resigned on Tuesday, officials said [@harbour#p1].", None),
+    ("[[Piotr Lis]] resigned on Tuesday [@harbour#p2].", "Piotr Lis not in harbour#p2"),
+    ("Nowak resigned on Tuesday, officials said [@harbour#p2].", None),
     # places (proper names the sources use)
-    ("[[Jana Novak]] resigned in Riverton, officials said [@harbour#p1].", "the name Riverton"),
-    ("[[Lis]] later flew to Riverton [@harbour#p6].", None),
+    ("[[Jana Novak]] resigned in Riverton, officials said [@harbour#p2].", "the name Riverton"),
+    ("[[Lis]] later flew to Riverton [@harbour#p7].", None),
     # words of quantity and certainty
-    ("All crews stayed aboard [@harbour#p4].", "the word “all”"),
-    ("The ministry already counted 123 ships [@harbour#p4].", "the word “already”"),
-    ("Most crews stayed aboard [@harbour#p4].", None),
-    ("The report gives no count of crews who left [@harbour#p4].", None),  # about the source: may say what it lacks
+    ("All crews stayed aboard [@harbour#p5].", "the word “all”"),
+    ("The ministry already counted 123 ships [@harbour#p5].", "the word “already”"),
+    ("Most crews stayed aboard [@harbour#p5].", None),
+    ("The report gives no count of crews who left [@harbour#p5].", None),  # about the source: may say what it lacks
     # attributed spans: the speaker or kind of speaker must be named
-    ("The collapse leaves Portville without a harbour plan for the winter [@harbour#p2].", "“Analysts”"),
-    ("Analysts say the collapse leaves Portville without a harbour plan for the winter [@harbour#p2].", None),
-    ("The report treats the collapse as a defeat for the harbour board [@harbour#p3].", "“seen”"),
-    ("The collapse is seen as a defeat for the harbour board [@harbour#p3].", None),
-    ("The report adds that the harbour board has run the port for a decade [@harbour#p3].", None),  # not the seen-as part
-    ('The report calls it "a pause, not the end" [@harbour#p5].', "“one Western diplomat”"),
-    ('A Western diplomat called it "a pause, not the end" [@harbour#p5].', None),
-    ('The report calls it "a defeat for the harbour board" [@harbour#p3].', "“seen”"),
-    ('HB (supports): "a defeat for the harbour board" [@harbour#p3].', None),  # a ledger excerpt under its label
+    ("The collapse leaves Portville without a harbour plan for the winter [@harbour#p3].", "“Analysts”"),
+    ("Analysts say the collapse leaves Portville without a harbour plan for the winter [@harbour#p3].", None),
+    ("The report treats the collapse as a defeat for the harbour board [@harbour#p4].", "“seen”"),
+    ("The collapse is seen as a defeat for the harbour board [@harbour#p4].", None),
+    ("The report adds that the harbour board has run the port for a decade [@harbour#p4].", None),  # not the seen-as part
+    ('The report calls it "a pause, not the end" [@harbour#p6].', "“one Western diplomat”"),
+    ('A Western diplomat called it "a pause, not the end" [@harbour#p6].', None),
+    ('The report calls it "a defeat for the harbour board" [@harbour#p4].', "“seen”"),
+    ('HB (supports): "a defeat for the harbour board" [@harbour#p4].', None),  # a ledger excerpt under its label
     # one side of a disputed claim, stated as fact while citing only that side
-    ("The port sanctions were lifted in full [@coast#p1].", "disputed claim 'sanctions-lifted'"),
-    ("According to CR, the port sanctions were lifted in full [@coast#p1].", None),
-    ("The port sanctions were lifted in full [@coast#p1] or partly eased [@harbour#p7].", None),
+    ("The port sanctions were lifted in full [@coast#p2].", "disputed claim 'sanctions-lifted'"),
+    ("According to CR, the port sanctions were lifted in full [@coast#p2].", None),
+    ("The port sanctions were lifted in full [@coast#p2] or partly eased [@harbour#p8].", None),
 ]
 
 
@@ -158,12 +158,12 @@ def test_each_check_trips_on_a_drifted_sentence_and_not_on_a_faithful_one(
 
 
 def test_a_sentence_inside_an_editorial_note_is_not_compared(tmp_path: Path) -> None:
-    assert warnings_for(tmp_path, "Cited [@harbour#p1].\n\n::: note\nAll of it, in Riverton [@harbour#p1].\n:::\n") == []
+    assert warnings_for(tmp_path, "Cited [@harbour#p2].\n\n::: note\nAll of it, in Riverton [@harbour#p2].\n:::\n") == []
 
 
 def test_editorial_fields_are_checked_too(tmp_path: Path) -> None:
-    files = project_files("Novak resigned on Tuesday, officials said [@harbour#p1].\n")
-    files["content/timeline.yaml"] = "- id: quit\n  when: Tuesday\n  event: Novak resigned in Riverton [@harbour#p1].\n"
+    files = project_files("Novak resigned on Tuesday, officials said [@harbour#p2].\n")
+    files["content/timeline.yaml"] = "- id: quit\n  when: Tuesday\n  event: Novak resigned in Riverton [@harbour#p2].\n"
     problems = Problems()
     load_and_resolve(Paths(write_project(tmp_path / "p", files)), problems)
     assert [p.pos.path for p in problems.warnings] == ["content/timeline.yaml"]
@@ -179,21 +179,21 @@ def stance_claims(stance: str, at: str = "", excerpt: str = "", note: str = "") 
 
 
 def test_a_contradicts_stance_must_share_a_key_term_with_its_claim(tmp_path: Path) -> None:
-    off_topic = warnings_for(tmp_path, BODY, stance_claims("contradicts", "p4", "Most crews stayed aboard."))
+    off_topic = warnings_for(tmp_path, BODY, stance_claims("contradicts", "p5", "Most crews stayed aboard."))
     assert len(off_topic) == 1 and "shares none of the claim's key terms" in off_topic[0]
-    on_topic = warnings_for(tmp_path / "on", BODY, stance_claims("contradicts", "p6", "Piotr Lis met Novak in Portville"))
+    on_topic = warnings_for(tmp_path / "on", BODY, stance_claims("contradicts", "p7", "Piotr Lis met Novak in Portville"))
     assert on_topic == []
 
 
 def test_a_silent_stance_on_a_source_that_uses_the_claims_terms_is_a_hint(tmp_path: Path) -> None:
     found = warnings_for(tmp_path, BODY, stance_claims("silent"))
-    assert len(found) == 1 and "marked silent on 'lis-met', but its p6" in found[0]
+    assert len(found) == 1 and "marked silent on 'lis-met', but its p7" in found[0]
     # the coast report, really silent, raises nothing; a note saying what the source says instead settles it
-    assert warnings_for(tmp_path / "noted", BODY, stance_claims("silent", note="It says he flew on [@harbour#p6].")) == []
+    assert warnings_for(tmp_path / "noted", BODY, stance_claims("silent", note="It says he flew on [@harbour#p7].")) == []
 
 
 def test_unclear_is_a_stance_with_its_words_and_not_a_disagreement(tmp_path: Path) -> None:
-    claims = stance_claims("unclear", "p6", "Piotr Lis met Novak in Portville")
+    claims = stance_claims("unclear", "p7", "Piotr Lis met Novak in Portville")
     problems = Problems()
     project, _ = load_and_resolve(Paths(write_project(tmp_path / "p", project_files(BODY, claims))), problems)
     assert problems.items == []
@@ -207,7 +207,7 @@ def test_unclear_is_a_stance_with_its_words_and_not_a_disagreement(tmp_path: Pat
 
 
 def test_only_real_contradictions_reach_the_home_page_and_unclear_shows_as_such(tmp_path: Path) -> None:
-    claims = CLAIMS + stance_claims("unclear", "p6", "Piotr Lis met Novak in Portville")
+    claims = CLAIMS + stance_claims("unclear", "p7", "Piotr Lis met Novak in Portville")
     root = write_project(tmp_path / "p", project_files(BODY, claims))
     result = run_cli("--project", str(root), "build", "--out", str(tmp_path / "site"), "--strict")
     assert result.returncode == 0, result.stderr
@@ -220,10 +220,10 @@ def test_only_real_contradictions_reach_the_home_page_and_unclear_shows_as_such(
 
 def test_sentences_take_their_own_citation_or_the_next_one() -> None:
     md = create_markdown()
-    tokens = md.parse("First, uncited. Second [@a#p1]. U.S. officials agree [@b#p2].")
+    tokens = md.parse("First, uncited. Second [@a#p2]. U.S. officials agree [@b#p3].")
     inline = next(t for t in tokens if t.type == "inline")
     found = [(s.text, [f"{r.source}#{r.anchor}" for r in s.refs]) for s in sentences(inline)]
-    assert found == [("First, uncited.", ["a#p1"]), ("Second.", ["a#p1"]), ("U.S. officials agree.", ["b#p2"])]
+    assert found == [("First, uncited.", ["a#p2"]), ("Second.", ["a#p2"]), ("U.S. officials agree.", ["b#p3"])]
 
 
 def test_attribution_cues_name_their_speaker() -> None:
