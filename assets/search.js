@@ -2,8 +2,19 @@
 // says so and points to the A–Z of every spelling (the rest of the site needs no script).
 window.addEventListener("DOMContentLoaded", function () {
   "use strict";
-  if (typeof PagefindUI !== "function" || !document.getElementById("search")) {
+  var box = document.getElementById("search");
+  if (typeof PagefindUI !== "function" || !box) {
     return;
   }
-  new PagefindUI({ element: "#search", showSubResults: true, showImages: false });
+  // The index comes in bundles of a few thousand pages each (data-bundles, relative to this page):
+  // the first is the UI's own, the others are merged into its results.
+  var bundles = (box.getAttribute("data-bundles") || "").split(" ").filter(Boolean).map(function (path) {
+    return new URL(path, document.baseURI).href;
+  });
+  var options = { element: "#search", showSubResults: true, showImages: false };
+  if (bundles.length) {
+    options.bundlePath = bundles[0];
+    options.mergeIndex = bundles.slice(1).map(function (path) { return { bundlePath: path }; });
+  }
+  new PagefindUI(options);
 });

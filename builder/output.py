@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import publish, zipper
+from builder import publish, search, zipper
 from builder.incremental.store import (Fingerprints, Inputs, Links, OutputState, Walk, links_digest, sha, unchanged_file,
                            walk_site)
 from builder.check import Target, check_targets, link_targets, parse_page
@@ -172,12 +172,16 @@ def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) 
     return kept
 
 
-def run_finish(staging: Staging, previous: OutputState | None, progress: Progress) -> tuple[tuple[str, ...], Walk]:
+def run_finish(staging: Staging, previous: OutputState | None, progress: Progress,
+               searched: list[str]) -> tuple[tuple[str, ...], Walk]:
     """Run the last steps over the staged site; what they made, and the site's files after them."""
     progress.update("search index and zip")
     staged = walk_site(staging.path)
-    with zipper.reuse_from(staging.out if previous else None):  # the zip takes unchanged entries from the last
-        publish.finish(staging.path)  # looked up now, so it can be replaced (tests stop a build inside it)
+    live = staging.out if previous else None
+    with zipper.reuse_from(live):  # the zip takes unchanged entries from the last
+        # Looked up now, so it can be replaced (tests stop a build inside it); search bundles of unchanged
+        # pages are kept from the live site.
+        publish.finish(staging.path, searched, live)
     after = walk_site(staging.path)
     made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
     if previous:
@@ -193,6 +197,8 @@ def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None
         new, old = staging.path / rel, staging.out / rel
         try:
             st = os.stat(old)
+            if st.st_ino == after[rel][1]:
+                continue  # already the live file (a search bundle kept whole): renaming a link onto it does nothing
             if st.st_size == after[rel][0] and filecmp.cmp(old, new, shallow=False):
                 spare = new.with_name(new.name + ".same")
                 os.link(old, spare)
@@ -233,7 +239,7 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         staging.sweep(set(digests) | set(made or ()))
         progress.mark("sweep")
         if made is None:
-            made, final = run_finish(staging, previous, progress)
+            made, final = run_finish(staging, previous, progress, search.searched(site.pages))
         else:
             final = walk_site(staging.path)
         progress.mark("search index+zip")

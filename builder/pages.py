@@ -157,6 +157,6 @@ def build_pages(project: Project, graph: Graph, has_feed: bool) -> list[Page]:
                           "Terms a newcomer to the story needs, with their sources.", {"terms": project.terms}))
     for doc in project.pages:
         pages.append(Page(f"{doc.slug}/index.html", "page.html", doc.title, doc.summary, {"doc": doc}))
-    pages += search.reader_pages(project)
+    pages += search.reader_pages(project, pages)
     shared = frame(project, has_feed)
     return [replace(page, context={**shared, **page.context}) for page in pages]

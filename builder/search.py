@@ -3,12 +3,24 @@
 - alias pages: people/kolesnikova/ sends the reader on to people/kalesnikava/;
 - the A–Z of every spelling (people and organisations index pages), which needs no script;
 - the search page, and Pagefind run over the finished pages in the staging folder.
+
+The search index covers what a reader searches for (briefs, people, organisations, sources, claims and the
+other content pages), not lists, redirects or the not-found page. It is split into bundles of at most
+`SHARD_PAGES` pages, each a whole Pagefind index that the search page merges: Pagefind holds a bundle's pages
+in memory while it indexes them, so this bounds the memory a build needs, and a bundle whose pages are the
+live site's, byte for byte, is kept from it instead of being indexed again (an edit re-indexes one bundle).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import json
+import math
+import os
+import shutil
 import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +38,16 @@ PAGEFIND_DIR = "pagefind"
 PAGEFIND_UI = ("pagefind/pagefind-ui.js", "pagefind/pagefind-ui.css")
 _UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-modular-ui.js",
            "pagefind-modular-ui.css", "pagefind-highlight.js")
+# Pages a reader does not search for: lists of other pages (each would match every name on it), the
+# redirects of other spellings, the search page and the not-found page.
+UNSEARCHED_TEMPLATES = frozenset({"home.html", "briefs.html", "entities.html", "sources.html",
+                                  "alias.html", "search.html", "404.html"})
+# At most this many pages per bundle. Pagefind needs ~0.3 MB of memory per brief-sized page while it
+# indexes; readers pay per bundle one entry file, one WebAssembly file (~72 KB, ~30 KB compressed) and one
+# index chunk per query word, so bundles should be few.
+SHARD_PAGES = 2000
+# In each bundle: the digest of the pages it indexes (and of the Pagefind that indexed them).
+INDEXED_MARKER = "indexed-pages.sha256"
 
 
 def _strip_marks(text: str) -> str:
@@ -81,12 +103,32 @@ def alias_pages(project: Project) -> list[Page]:
             for slug, spelling, e in alias_slugs(project.entities)]
 
 
-def reader_pages(project: Project) -> list[Page]:
-    """The pages this module adds: search, the not-found page, and one page per other spelling."""
+def searched(pages: Iterable[Page]) -> list[str]:
+    """The paths of the pages the search index covers, sorted (the home page when there is nothing else,
+    so that there is always an index for the search page to load)."""
+    pages = list(pages)
+    found = sorted(p.path for p in pages if p.template not in UNSEARCHED_TEMPLATES)
+    return found or [p.path for p in pages if p.template == "home.html"]
+
+
+def bundles(paths: list[str]) -> list[tuple[str, list[str]]]:
+    """(folder, its pages) for each search bundle: at most `SHARD_PAGES` pages each, placed by a digest of
+    the path, so adding or editing a page moves no other page to another bundle."""
+    count = max(1, math.ceil(len(paths) / SHARD_PAGES))
+    shards: list[list[str]] = [[] for _ in range(count)]
+    for path in sorted(paths):
+        shards[int(hashlib.sha256(path.encode()).hexdigest()[:8], 16) % count].append(path)
+    return [(f"{PAGEFIND_DIR}/{k}/", shard) for k, shard in enumerate(shards) if shard]
+
+
+def reader_pages(project: Project, content: Iterable[Page] = ()) -> list[Page]:
+    """The pages this module adds: search, the not-found page, and one page per other spelling.
+    `content`: every other page, of which the search page merges the bundles."""
     site = project.site
     return [Page("search/index.html", "search.html", "Search",
                  f"Search every brief, source, person and organisation of {site.title}.",
-                 {"has_organisations": bool(project.organisations)}),
+                 {"has_organisations": bool(project.organisations),
+                  "bundles": [folder for folder, _ in bundles(searched(content))]}),
             Page("404.html", "404.html", "Page not found",
                  f"There is no page at this address in {site.title}."),
             *alias_pages(project)]
@@ -140,21 +182,81 @@ def _prune(bundle: Path, entry: dict) -> None:
             wasm.unlink()
 
 
-def index_site(site: Path) -> None:
-    """Run Pagefind over the finished pages in `site`; its output is byte-for-byte repeatable."""
-    command = [str(_executable()), "--site", str(site), "--output-subdir", PAGEFIND_DIR,
-               "--keep-index-url", "--silent"]
+def _pagefind_version() -> str:
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        raise _fail("Pagefind ran for more than 5 minutes and was stopped") from None
-    except OSError as exc:
-        raise _fail(f"Pagefind could not be started: {exc.strerror}") from None
+        return importlib.metadata.version("pagefind_bin")
+    except importlib.metadata.PackageNotFoundError:
+        return str(_executable())
+
+
+def _pages_digest(site: Path, paths: list[str]) -> str:
+    digest = hashlib.sha256(f"pagefind {_pagefind_version()}\n".encode())
+    for rel in paths:
+        digest.update(f"{rel}\n{hashlib.sha256((site / rel).read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def _keep(live: Path, bundle: Path, digest: str) -> bool:
+    """Link the live site's bundle when it indexes these very pages; False (and nothing left) when not."""
+    try:
+        if (live / INDEXED_MARKER).read_text(encoding="ascii") != digest:
+            return False
+        _entry(live)
+        for old in _files(live):
+            new = bundle / old.relative_to(live)
+            new.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, new)
+        return True
+    except (OSError, ValueError, BuildFailed):
+        shutil.rmtree(bundle, ignore_errors=True)
+        return False
+
+
+def _run_pagefind(site: Path, paths: list[str], bundle: Path) -> None:
+    """Pagefind over `paths` only: their hard links in a folder of their own, with the same relative paths
+    (so the same URLs); its output is byte-for-byte repeatable."""
+    pages = Path(tempfile.mkdtemp(prefix=".search-", dir=site))
+    try:
+        for rel in paths:
+            (pages / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(site / rel, pages / rel)
+        command = [str(_executable()), "--site", str(pages), "--output-path", str(bundle),
+                   "--keep-index-url", "--silent"]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            raise _fail("Pagefind ran for more than 5 minutes and was stopped") from None
+        except OSError as exc:
+            raise _fail(f"Pagefind could not be started: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(pages, ignore_errors=True)
     if result.returncode != 0:
         said = " ".join((result.stderr or result.stdout).split())[:300] or f"exit status {result.returncode}"
         raise _fail(f"Pagefind failed: {said}")
-    bundle = site / PAGEFIND_DIR
-    missing = [name for name in PAGEFIND_UI if not (site / name).is_file()]
+    missing = [name for name in PAGEFIND_UI if not (bundle / Path(name).name).is_file()]
     if missing:
         raise _fail(f"Pagefind did not write {', '.join(missing)}")
-    _prune(bundle, _entry(bundle))
+
+
+def index_site(site: Path, paths: list[str], live: Path | None = None) -> None:
+    """The search bundles of the finished pages `paths` in `site`, each kept from the `live` site when it
+    indexes the same pages, else made by Pagefind; the search UI's two files beside them."""
+    if live is not None and not all((live / name).is_file() for name in PAGEFIND_UI):
+        live = None  # a live site without the UI (not one of ours, or damaged): keep nothing from it
+    for folder, members in bundles(paths):
+        bundle = site / folder
+        digest = _pages_digest(site, members)
+        if live is not None and _keep(live / folder, bundle, digest):
+            continue
+        _run_pagefind(site, members, bundle)
+        _prune(bundle, _entry(bundle))
+        for name in PAGEFIND_UI:  # the UI is the same for every bundle: one copy, beside them
+            os.replace(bundle / Path(name).name, site / name)
+        (bundle / INDEXED_MARKER).write_text(digest, encoding="ascii")
+    for name in PAGEFIND_UI:
+        if not (site / name).is_file():  # every bundle kept: the UI is the live site's
+            os.link(live / name, site / name)  # type: ignore[operator]

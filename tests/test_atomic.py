@@ -52,9 +52,9 @@ if mode == "write":  # after `at` files of the new site are written to the stagi
 elif mode == "finish":  # inside the last step before the swap: 0 = before the search index, 1 = after the zip
     real_finish = publish.finish
 
-    def finish(site):
+    def finish(site, *args):
         if at:
-            real_finish(site)
+            real_finish(site, *args)
         park()
     publish.finish = finish
 elif mode == "swapped":  # the new site is in place; the old one is not yet deleted

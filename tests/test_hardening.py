@@ -382,10 +382,10 @@ def test_an_invalid_source_date_epoch_is_one_line(value: str, words: str, built:
 
 FAKE_PAGEFIND = {
     "fails": "echo 'Error: thread panicked at language' >&2; exit 101",
-    "writes-an-empty-index": 'mkdir -p "$2/pagefind"; : > "$2/pagefind/pagefind-entry.json"; '
-                             'touch "$2/pagefind/pagefind-ui.js" "$2/pagefind/pagefind-ui.css"',
-    "indexes-nothing": 'mkdir -p "$2/pagefind"; echo \'{"languages": {}}\' > "$2/pagefind/pagefind-entry.json"; '
-                       'touch "$2/pagefind/pagefind-ui.js" "$2/pagefind/pagefind-ui.css"',
+    # $4: the bundle's folder (--output-path)
+    "writes-an-empty-index": 'mkdir -p "$4"; : > "$4/pagefind-entry.json"; touch "$4/pagefind-ui.js" "$4/pagefind-ui.css"',
+    "indexes-nothing": 'mkdir -p "$4"; echo \'{"languages": {}}\' > "$4/pagefind-entry.json"; '
+                       'touch "$4/pagefind-ui.js" "$4/pagefind-ui.css"',
 }
 
 

@@ -1,7 +1,8 @@
 """Find and follow: alias pages, the A–Z of every spelling, the search page, and Pagefind's index.
 
 The index is read back in Python (gzip + CBOR, Pagefind 1.x's format) to check that every spelling of
-a name finds its person's page; tests/browser runs the same search in Chromium.
+a name finds its person's page and that it covers the content pages and nothing else; tests/browser runs
+the same search in Chromium.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import yaml
 
 from builder.model import Entity, Markdown
 from builder.problems import Pos
+from builder import search
+from builder.build import build
 from builder.search import alias_slugs, ascii_slug, spellings
-from tests.conftest import REPO
+from tests.conftest import REPO, mini_files, write_project
 from tests.publish_helpers import BASE, build_project, html_pages, is_alias, rich_files, soup
 
 PEOPLE = yaml.safe_load((REPO / "content/people.yaml").read_text(encoding="utf-8"))
@@ -145,14 +148,60 @@ def test_only_content_pages_are_indexed(real_site: Path) -> None:
         assert (main.has_attr("data-pagefind-body")) != unindexed, path
 
 
+def bundle_folders(site: Path) -> list[Path]:
+    """The search bundles the search page merges, from its data-bundles attribute."""
+    box = soup((site / "search/index.html").read_text(encoding="utf-8")).find(id="search")
+    return [(site / "search" / path).resolve() for path in box["data-bundles"].split()]
+
+
 def test_pagefind_bundle_is_pruned(real_site: Path) -> None:
-    bundle = real_site / "pagefind"
-    names = {p.name for p in bundle.iterdir()}
-    assert {"pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= names
-    assert not names & {"pagefind-component-ui.js", "pagefind-modular-ui.js", "pagefind-highlight.js"}
-    entry = json.loads((bundle / "pagefind-entry.json").read_text())
-    assert {f"wasm.{lang['wasm']}.pagefind" for lang in entry["languages"].values()} == {
-        n for n in names if n.startswith("wasm.")}
+    assert {p.name for p in (real_site / "pagefind").iterdir() if p.is_file()} == {"pagefind-ui.js", "pagefind-ui.css"}
+    assert bundle_folders(real_site) == sorted(p for p in (real_site / "pagefind").iterdir() if p.is_dir())
+    for bundle in bundle_folders(real_site):
+        names = {p.name for p in bundle.iterdir()}
+        assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", search.INDEXED_MARKER} <= names
+        assert not names & {"pagefind-ui.js", "pagefind-component-ui.js", "pagefind-modular-ui.js",
+                            "pagefind-highlight.js"}
+        entry = json.loads((bundle / "pagefind-entry.json").read_text())
+        assert {f"wasm.{lang['wasm']}.pagefind" for lang in entry["languages"].values()} == {
+            n for n in names if n.startswith("wasm.")}
+
+
+# -- bundles --------------------------------------------------------------------------------------
+def test_bundles_are_bounded_and_a_new_page_moves_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "SHARD_PAGES", 10)
+    paths = [f"briefs/b{i}/index.html" for i in range(35)]
+    split = dict(search.bundles(paths))
+    assert 1 < len(split) <= 4 and all(split.values())
+    assert sorted(sum(split.values(), [])) == sorted(paths)
+    grown = dict(search.bundles(paths + ["briefs/new/index.html"]))
+    assert {f: [p for p in shard if p != "briefs/new/index.html"] for f, shard in grown.items()} == split
+
+
+def inodes(site: Path) -> dict[str, dict[str, int]]:
+    return {f.name: {p.relative_to(f).as_posix(): p.stat().st_ino for p in f.rglob("*") if p.is_file()}
+            for f in bundle_folders(site)}
+
+
+def test_an_edit_reindexes_only_its_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bundles of one page each: the edited brief's bundle is made anew, the others are the live site's files.
+    monkeypatch.setattr(search, "SHARD_PAGES", 1)
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    before, old_pages = inodes(out), html_pages(out)
+    assert len(before) > 2
+    brief = root / "content/briefs/resignation.md"
+    brief.write_text(brief.read_text(encoding="utf-8").replace("resigned after", "quit after", 1), encoding="utf-8")
+    build(root, out)
+    after = inodes(out)
+    assert after.keys() == before.keys()
+    changed = [f for f in before if after[f] != before[f]]
+    new_pages = html_pages(out)
+    edited = [folder.split("/")[1] for folder, shard in search.bundles(word_index(out, urls_only=True))
+              if any(old_pages[p] != new_pages[p] for p in shard)]
+    assert changed == edited and len(edited) < len(before)
+    assert "/briefs/resignation/index.html" in word_index(out)["quit"]
 
 
 # -- reading Pagefind's index back ----------------------------------------------------------------
@@ -184,21 +233,25 @@ def read_pf(path: Path) -> Any:
     return cbor(raw, len(b"pagefind_dcd"))[0]
 
 
-def word_index(site: Path) -> dict[str, set[str]]:
-    """Each indexed word → the URLs of the pages that hold it."""
-    bundle = site / "pagefind"
-    meta = read_pf(next(bundle.glob("pagefind.*.pf_meta")))
-    hashes = [h for h, _count in meta[1]]
-    urls = [json.loads(gzip.decompress((bundle / "fragment" / f"{h}.pf_fragment").read_bytes())[12:])["url"]
-            for h in hashes]
+def word_index(site: Path, urls_only: bool = False) -> Any:
+    """Each indexed word → the URLs of the pages that hold it, over every bundle (`urls_only`: the
+    indexed pages' paths)."""
     words: dict[str, set[str]] = {}
-    for chunk in sorted((bundle / "index").glob("*.pf_index")):
-        # An entry: [word with diacritics folded, its pages, [[word as written, its pages], ...]].
-        for word, pages, variants in read_pf(chunk)[0]:
-            for spelled, listed in [(word, pages), *((w, p) for w, p in variants), *((word, p) for _, p in variants)]:
-                numbers = itertools.accumulate(p[0] for p in listed)  # page numbers are delta-coded
-                words.setdefault(spelled, set()).update(urls[n] for n in numbers)
-    return words
+    indexed: list[str] = []
+    for bundle in sorted(p for p in (site / "pagefind").iterdir() if p.is_dir()):
+        meta = read_pf(next(bundle.glob("pagefind.*.pf_meta")))
+        hashes = [h for h, _count in meta[1]]
+        urls = [json.loads(gzip.decompress((bundle / "fragment" / f"{h}.pf_fragment").read_bytes())[12:])["url"]
+                for h in hashes]
+        indexed += [url.lstrip("/") for url in urls]
+        for chunk in sorted((bundle / "index").glob("*.pf_index")):
+            # An entry: [word with diacritics folded, its pages, [[word as written, its pages], ...]].
+            for word, pages, variants in read_pf(chunk)[0]:
+                for spelled, listed in [(word, pages), *((w, p) for w, p in variants),
+                                        *((word, p) for _, p in variants)]:
+                    numbers = itertools.accumulate(p[0] for p in listed)  # page numbers are delta-coded
+                    words.setdefault(spelled, set()).update(urls[n] for n in numbers)
+    return indexed if urls_only else words
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +270,19 @@ def found(words: dict[str, set[str]], query: str) -> set[str]:
                               if any(f.startswith(word) and len(f) - len(word) <= 3 for f in forms)])
         result = pages if result is None else result & pages
     return result or set()
+
+
+def test_the_index_covers_content_pages_and_no_list(real_site: Path) -> None:
+    indexed = set(word_index(real_site, urls_only=True))
+    pages = html_pages(real_site)
+    content = {p for p in pages if p.split("/")[0] in ("briefs", "people", "organisations", "sources", "claims")
+               and p.count("/") == 2 and not is_alias(pages[p])}
+    assert content and content <= indexed
+    assert "claims/index.html" in indexed
+    lists = {"index.html", "briefs/index.html", "people/index.html", "sources/index.html", "search/index.html",
+             "404.html"}
+    assert not indexed & lists
+    assert not any(is_alias(pages[p]) for p in indexed)
 
 
 def test_index_reader_reads_plain_words(words: dict[str, set[str]]) -> None:
