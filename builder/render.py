@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
 from builder.config import Paths
+from builder.citations import Cited, anchor_label, citation_html
 from builder.markup import Links, Ref, render_markdown
 from builder.model import Markdown, Project, Source
 from builder.resolve import Graph, Mention
@@ -35,16 +36,11 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
-def anchor_label(anchor: str) -> str:
-    if anchor.startswith("fig"):
-        return f"photo {anchor[3:]}"
-    return f"¶{anchor[1:]}" if anchor.startswith("p") else anchor
-
-
 class SiteLinks(Links):
     """Links as seen from one page, always relative so the site works under any path and from disk."""
 
-    def __init__(self, project: Project, root: str) -> None:
+    def __init__(self, project: Project, root: str, previews: bool = True) -> None:
+        self.previews = previews  # citations open their paragraph in place (not in the feed: readers drop buttons)
         self.sources = {s.id: s for s in project.sources}
         self.names = {n.casefold(): e for e in project.entities for n in e.all_names}
         self.entities = {e.id: e for e in project.entities}
@@ -59,6 +55,15 @@ class SiteLinks(Links):
             return href, source.short, source.title
         label = f"{source.short} {anchor_label(ref.anchor)}"
         return f"{href}#{ref.anchor}", label, f"{source.title}, {anchor_label(ref.anchor)}"
+
+    def cited(self, ref: Ref) -> Cited | None:
+        found = self.citation(ref)
+        if found is None or not self.previews:
+            return None
+        source = self.sources[ref.source]
+        block = source.text.by_anchor().get(ref.anchor) if ref.anchor else None
+        return Cited(source.id, found[0], source.short, source.kind or "", source.title, ref.anchor,
+                     block.text if block else "")
 
     def quotation(self, refs: list[Ref], quote: str) -> tuple[str, str, str] | None:
         wanted = fold(quote)
@@ -82,6 +87,7 @@ class Renderer:
         self.graph = graph
         self.md = md
         self._links: dict[str, SiteLinks] = {}
+        self._previews: dict[object, str] = {}
         self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
@@ -103,10 +109,11 @@ class Renderer:
         return ctx["root"] + target
 
     @pass_context
-    def _md(self, ctx: Context, doc: Markdown | None) -> Markup:
+    def _md(self, ctx: Context, doc: Markdown | None, spots: bool = False) -> Markup:
+        """`spots`: a brief's body, whose citations get the ids source pages link back to."""
         if doc is None:
             return Markup("")
-        return Markup(markdown_html(self.md, doc, self.links(ctx["root"])))
+        return Markup(markdown_html(self.md, doc, self.links(ctx["root"]), spots, self._previews))
 
     @pass_context
     def _md_inline(self, ctx: Context, doc: Markdown) -> Markup:
@@ -121,8 +128,12 @@ class Renderer:
         found = self.links(ctx["root"]).citation(Ref(source, anchor))
         if not found:
             return Markup("")
+        cited = self.links(ctx["root"]).cited(Ref(source, anchor))
+        if cited is not None:
+            return Markup(citation_html([cited], lambda c: (), self._previews, None))
         href, label, title = found
-        return Markup('<span class="cite">[<a href="{}" title="{}">{}</a>]</span>').format(href, title, label)
+        return Markup('<span class="cite" data-pagefind-ignore>[<a href="{}" title="{}">{}</a>]</span>').format(
+            href, title, label)
 
     @pass_context
     def _source_block(self, ctx: Context, source: Source, index: int) -> Markup:
@@ -143,17 +154,20 @@ class Renderer:
 
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)
+        self._previews = {}  # the citation previews this page holds so far: each is written once
         return template.render(page=page, site=self.project.site, project=self.project, graph=self.graph,
                                root=root_of(page.path), **page.context)
 
 
-def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks) -> str:
+def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks, spots: bool = False,
+                  previews: dict[object, str] | None = None) -> str:
     """`doc` as HTML on a page whose links start with `links.root`. A brief's text from the build cache
-    (builder.cache.Prerendered) carries its HTML for the roots it is shown at, and is not parsed again."""
+    (builder.cache.Prerendered) carries its HTML for the roots it is shown at, and is not parsed again
+    (a brief's body is the only text on its page, so its previews there start from none)."""
     ready = getattr(doc, "html", None)
     if ready and links.root in ready:
         return ready[links.root]
-    return render_markdown(md, doc.tokens, links)
+    return render_markdown(md, doc.tokens, links, spots, previews)
 
 
 def pygments_css() -> str:
