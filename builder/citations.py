@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Callable, Iterable, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 _QUOTE_MARKS = "\"“”„‟″«»'‘’‚‛′"
 
@@ -23,7 +23,6 @@ class Cited:
     href: str  # the paragraph in context, on its source's page
     short: str  # the source's label in citations ("CBS")
     kind: str  # news report, explainer…
-    title: str  # the source's title
     anchor: str  # "p3", "fig1", or "" for the whole source
     words: str  # the paragraph's words exactly as in the source ("" for the whole source)
 
@@ -72,20 +71,24 @@ def marked_spans(words: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
     return merged
 
 
+def text(words: str) -> Markup:
+    """Words as element text: quote marks need no escaping there, and a preview holds many."""
+    return Markup(words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
 def marked(words: str, spans: list[tuple[int, int]]) -> Markup:
     out, pos = [], 0
     for start, end in spans:
-        out += [escape(words[pos:start]), Markup("<mark>{}</mark>").format(words[start:end])]
+        out += [text(words[pos:start]), Markup("<mark>") + text(words[start:end]) + Markup("</mark>")]
         pos = end
-    out.append(escape(words[pos:]))
+    out.append(text(words[pos:]))
     return Markup("").join(out)
 
 
 def _popover(ident: str, run: list[Cited], marks: list[list[tuple[int, int]]]) -> Markup:
     first = run[0]
     kind = Markup(" · {}").format(first.kind) if first.kind else Markup("")
-    head = Markup('<span class="pop-head"><strong>{}</strong>{} · <cite>{}</cite></span>').format(
-        first.short, kind, first.title)
+    head = Markup('<span class="pop-head"><strong>{}</strong>{}</span>').format(first.short, kind)
     # Several paragraphs: each number links to its own; one: the link below the words is enough.
     number = (Markup('<a class="pop-num" href="{}">{}</a>') if len(run) > 1 else Markup('<b class="pop-num">{1}</b>'))
     paragraphs = Markup("").join(
@@ -94,7 +97,7 @@ def _popover(ident: str, run: list[Cited], marks: list[list[tuple[int, int]]]) -
         for c, spans in zip(run, marks) if c.anchor)
     where = anchor_label(first.anchor) if first.anchor else "the source"
     foot = Markup('<span class="pop-foot"><a href="{}">Read {} in context</a> <button '
-                  'class="pop-close" popovertarget="{}" popovertargetaction="hide">Close</button></span>').format(
+                  'popovertarget="{}">Close</button></span>').format(
         first.href, where, ident)
     return Markup('<span class="cite-pop" id="{}" popover>{}{}{}</span>').format(ident, head, paragraphs, foot)
 

@@ -244,6 +244,7 @@ def create_markdown() -> MarkdownIt:
     md.add_render_rule("q_open", _render_q_open)
     md.add_render_rule("q_close", _render_q_close)
     md.add_render_rule("blockquote_open", _render_blockquote_open)
+    md.add_render_rule("blockquote_close", _render_blockquote_close)
     return md
 
 
@@ -280,7 +281,7 @@ def _render_citation(self: Any, tokens: Sequence[Token], idx: int, _options: Any
         quoted = env["quoted"]
         return citation_html([c for c in cited if c], lambda c: quoted.get((c.source, c.anchor), ()),
                              env["previews"], spot)
-    parts = [f'<a href="{escapeHtml(h)}" title="{escapeHtml(t)}">{escapeHtml(lab)}</a>' for _, (h, lab, t) in found]
+    parts = [f'<a href="{escapeHtml(h)}">{escapeHtml(lab)}</a>' for _, (h, lab, _t) in found]
     ident = f' id="{spot}"' if spot else ""
     return f'<span class="cite"{ident} data-pagefind-ignore>[{"; ".join(parts)}]</span>'
 
@@ -315,9 +316,22 @@ _LINKING = frozenset({"wikilink", "link_open", "citation", "image", "footnote_re
 
 
 def _render_blockquote_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    """A cited block quotation sits in a figure whose caption says whose words they are."""
     meta = tokens[idx].meta or {}
     found = env["links"].quotation(meta["cites"], meta["quote"]) if meta.get("cites") else None
-    return f'<blockquote cite="{escapeHtml(found[0])}">\n' if found else "<blockquote>\n"
+    env.setdefault("quotes_open", []).append(found)
+    if not found:
+        return "<blockquote>\n"
+    return f'<figure class="quote">\n<blockquote cite="{escapeHtml(found[0])}">\n'
+
+
+def _render_blockquote_close(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    found = env.get("quotes_open", [None]).pop() if env.get("quotes_open") else None
+    if not found:
+        return "</blockquote>\n"
+    href, label, title = (escapeHtml(x) for x in found)
+    return (f'</blockquote>\n<figcaption class="attribution">Quoted from <a href="{href}" title="{title}">'
+            f'{label}</a></figcaption>\n</figure>\n')
 
 
 def render_markdown(md: MarkdownIt, tokens: list[Token], links: Links, spots: bool = False,

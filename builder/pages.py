@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from builder import reading
 from builder.model import Claim, Document, Entity, Project, Source, Stance
 from builder.render import Page
 from builder.resolve import Graph, Mention
@@ -58,22 +59,39 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
     return {"source": source, "people": [e for e in named if e.kind == "person"],
             "organisations": [e for e in named if e.kind == "organisation"],
             "briefs": [briefs[s] for s in graph.briefs_citing.get(source.id, []) if s in briefs],
-            "stances": list(lookups.stances.get(source.id, []))}
+            "stances": list(lookups.stances.get(source.id, [])),
+            "cited_in": reading.cited_in(project, graph, source)}
+
+
+def brief_context(project: Project, graph: Graph, brief: Document, lookups: Lookups, as_of: reading.Dated | None
+                  ) -> dict[str, Any]:
+    """A brief, who it names and what it cites, its dates, reading time, neighbours and how it was checked."""
+    entities, sources = lookups.entities, lookups.sources
+    named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
+    cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
+    cited += [s for s in brief.sources if s not in cited]
+    before, after = reading.neighbours(project, brief)
+    return {"brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources],
+            "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": as_of,
+            "minutes": reading.reading_minutes(brief), "before": before, "after": after,
+            "checked": reading.checked(graph, brief)}
+
+
+def home_context(project: Project, as_of: reading.Dated | None) -> dict[str, Any]:
+    return {"disputed": [c for c in project.claims if c.disputed], "as_of": as_of, "home": project.home,
+            "briefs": list(project.briefs), "people": list(project.people), "sources": list(project.sources)}
 
 
 def build_pages(project: Project, graph: Graph) -> list[Page]:
     site = project.site
-    pages = [Page("index.html", "home.html", site.title, site.description, {
-        "disputed": [c for c in project.claims if c.disputed]})]
-    pages.append(Page("briefs/index.html", "briefs.html", "Briefs", f"Every brief of {site.title}."))
+    as_of = reading.as_of(project)
+    pages = [Page("index.html", "home.html", site.title, site.description, home_context(project, as_of))]
+    pages.append(Page("briefs/index.html", "briefs.html", "Briefs", f"Every brief of {site.title}.",
+                      {"briefs": list(project.briefs)}))
     lookups = Lookups(project, graph)
-    entities, sources = lookups.entities, lookups.sources
     for brief in project.briefs:
-        named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
-        cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
-        cited += [s for s in brief.sources if s not in cited]
-        pages.append(Page(f"briefs/{brief.slug}/index.html", "brief.html", brief.title, brief.summary, {
-            "brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources]}))
+        pages.append(Page(f"briefs/{brief.slug}/index.html", "brief.html", brief.title, brief.summary,
+                          brief_context(project, graph, brief, lookups, as_of)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":
@@ -93,10 +111,12 @@ def build_pages(project: Project, graph: Graph) -> list[Page]:
                           source_context(project, graph, source, lookups)))
     if project.claims:
         pages.append(Page("claims/index.html", "claims.html", "Claims and sources",
-                          "Each claim the briefing rests on, and what every source says of it.", {}))
+                          "Each claim the briefing rests on, and what every source says of it.",
+                          {"topics": reading.ledger(project), "sources": list(project.sources)}))
     if project.events:
         pages.append(Page("timeline/index.html", "timeline.html", "Timeline",
-                          "The events in the order the sources give them, each cited.", {}))
+                          "The events in the order the sources give them, each cited.",
+                          {"events": [(e, reading.day(e.date)) for e in project.events]}))
     if project.terms:
         pages.append(Page("glossary/index.html", "glossary.html", "Glossary",
                           "Terms a newcomer to the story needs, with their sources.", {}))

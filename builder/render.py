@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -62,7 +63,7 @@ class SiteLinks(Links):
             return None
         source = self.sources[ref.source]
         block = source.text.by_anchor().get(ref.anchor) if ref.anchor else None
-        return Cited(source.id, found[0], source.short, source.kind or "", source.title, ref.anchor,
+        return Cited(source.id, found[0], source.short, source.kind or "", ref.anchor,
                      block.text if block else "")
 
     def quotation(self, refs: list[Ref], quote: str) -> tuple[str, str, str] | None:
@@ -86,19 +87,20 @@ class Renderer:
         self.project = project
         self.graph = graph
         self.md = md
-        self._links: dict[str, SiteLinks] = {}
+        self._links: dict[tuple[str, bool], SiteLinks] = {}
         self._previews: dict[object, str] = {}
         self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)
+        self.env.filters.update(headings=headings)
         self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label)
 
-    def links(self, root: str) -> SiteLinks:
+    def links(self, root: str, previews: bool = True) -> SiteLinks:
         """The links of a page at `root`, one per depth (building them per page made large sites quadratic)."""
-        links = self._links.get(root)
+        links = self._links.get((root, previews))
         if links is None:
-            links = self._links[root] = SiteLinks(self.project, root)
+            links = self._links[(root, previews)] = SiteLinks(self.project, root, previews)
         return links
 
     @pass_context
@@ -109,11 +111,12 @@ class Renderer:
         return ctx["root"] + target
 
     @pass_context
-    def _md(self, ctx: Context, doc: Markdown | None, spots: bool = False) -> Markup:
-        """`spots`: a brief's body, whose citations get the ids source pages link back to."""
+    def _md(self, ctx: Context, doc: Markdown | None, spots: bool = False, previews: bool = True) -> Markup:
+        """`spots`: a brief's body, whose citations get the ids source pages link back to. `previews=False`:
+        citations as plain links, where the page already quotes the words and its weight must stay low."""
         if doc is None:
             return Markup("")
-        return Markup(markdown_html(self.md, doc, self.links(ctx["root"]), spots, self._previews))
+        return Markup(markdown_html(self.md, doc, self.links(ctx["root"], previews), spots, self._previews))
 
     @pass_context
     def _md_inline(self, ctx: Context, doc: Markdown) -> Markup:
@@ -155,8 +158,10 @@ class Renderer:
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)
         self._previews = {}  # the citation previews this page holds so far: each is written once
-        return template.render(page=page, site=self.project.site, project=self.project, graph=self.graph,
+        html = template.render(page=page, site=self.project.site, project=self.project, graph=self.graph,
                                root=root_of(page.path), **page.context)
+        # The highlighting colours weigh more than most pages: only a page that shows code links them.
+        return html if 'class="highlight"' in html else _PYGMENTS_LINK.sub("", html, count=1)
 
 
 def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks, spots: bool = False,
@@ -168,6 +173,20 @@ def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks, spots: bool =
     if ready and links.root in ready:
         return ready[links.root]
     return render_markdown(md, doc.tokens, links, spots, previews)
+
+
+_PYGMENTS_LINK = re.compile(r'<link rel="stylesheet" href="[^"]*assets/pygments\.css">\n')
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def headings(html: str) -> list[tuple[str, Markup]]:
+    """The (id, words) of a rendered text's sections, for its contents list (citations left out)."""
+    out = []
+    for ident, inner in _H2.findall(str(html)):
+        inner = re.sub(r'<span class="cite".*', "", inner, flags=re.S)  # a citation ends the heading's words
+        out.append((ident, Markup(_TAG.sub("", inner).strip())))
+    return out
 
 
 def pygments_css() -> str:

@@ -14,14 +14,20 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
+import rcssmin
+
 
 def copy_assets(asset_dirs: Iterable[Path]) -> dict[str, bytes]:
-    """Every asset file by its site path (assets/…); later folders override earlier ones."""
+    """Every asset file by its site path (assets/…); later folders override earlier ones. Stylesheets are
+    minified (comments and spaces out): every page carries one, within its weight budget."""
     files: dict[str, bytes] = {}
     for directory in asset_dirs:
         for path in sorted(directory.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
-                files["assets/" + path.relative_to(directory).as_posix()] = path.read_bytes()
+                data = path.read_bytes()
+                if path.suffix == ".css":
+                    data = rcssmin.cssmin(data)
+                files["assets/" + path.relative_to(directory).as_posix()] = data
     return files
 
 
