@@ -193,7 +193,7 @@ def template_globals(project: Project, graph: Graph, has_feed: bool) -> dict[str
     charts = visuals.Charts(project, graph)
     return {"head_meta": meta.HeadMeta(project.site, has_feed), "spellings": spellings,
             "base_url": meta.base_url(project.site), "has_feed": has_feed,
-            "chart_key_numbers": charts.key_numbers, "chart_timeline": charts.timeline,
+            "chart_timeline": charts.timeline,
             "chart_network": charts.network, "chart_coverage": charts.coverage}
 
 
