@@ -22,7 +22,7 @@ def html(text: str) -> str:
 
 def test_citations_render_as_links_to_the_paragraph() -> None:
     out = html("Fact [@src#p3; @src#p5].")
-    assert '<span class="cite" data-pagefind-ignore>[<a href="../../sources/src/index.html#p3" title="Source title">SRC p3</a>; ' in out
+    assert '<span class="cite" data-pagefind-ignore>[<a href="../../sources/src/index.html#p3">SRC p3</a>; ' in out
     assert 'href="../../sources/src/index.html#p5"' in out
 
 
@@ -84,5 +84,7 @@ def test_front_matter_split_and_unclosed() -> None:
 
 def test_block_quotation_cites_the_paragraph_it_quotes() -> None:
     out = html("> We did what we could.\n> [@src#p2]\n\nAfter.")
-    assert out.startswith('<blockquote cite="../../sources/src/index.html#p2">')
+    assert out.startswith('<figure class="quote">\n<blockquote cite="../../sources/src/index.html#p2">')
+    # whose words they are: the source's paragraph, named under the quotation
+    assert '<figcaption class="attribution">Quoted from <a href="../../sources/src/index.html#p2"' in out
     assert html("> Uncited words.\n").startswith("<blockquote>\n")
