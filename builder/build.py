@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder.cache import Inputs, OutputState, Store, remove_old_spares, scan, site_matches, spare_folder
+from builder.incremental.store import Inputs, OutputState, Store, remove_old_spares, scan, site_matches, spare_folder
 from builder.config import Paths
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
@@ -39,7 +39,7 @@ class Result:
 def load_and_resolve(paths: Paths, problems: Problems, store: Store | None = None, inputs: Inputs | None = None,
                      progress: Progress | None = None) -> tuple[Project, Graph]:
     """The whole model and its cross-links (the briefs from the cache where they are unchanged)."""
-    from builder.incremental import load_and_resolve as load
+    from builder.incremental.briefs import load_and_resolve as load
     return load(paths, problems, store, inputs, progress)
 
 

@@ -16,9 +16,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from builder.model import Document, Entity, Project, SiteConfig, Source
+from builder.model import Document, Entity, Page, Project, SiteConfig, Source
 from builder.problems import Pos, Problems
-from builder.render import Page
 
 BASE_URL_ENV = "BRIEFING_BASE_URL"  # set by the Pages workflow from actions/configure-pages
 _ABSOLUTE = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
@@ -121,28 +120,23 @@ def og_type(page: Page) -> str:
     return "profile" if person else "website"
 
 
-class HeadMeta:
-    """The `head_meta()` template global: canonical link, Open Graph tags, feed link and JSON-LD."""
-
-    def __init__(self, site: SiteConfig, has_feed: bool) -> None:
-        self.site = site
-        self.has_feed = has_feed
-
-    @pass_context
-    def __call__(self, ctx: Context) -> Markup:
-        page: Page = ctx["page"]
-        site = self.site
-        url = None if page.template in UNLISTED_TEMPLATES else absolute(site, page.path)
-        tag = Markup('<meta property="{}" content="{}">')
-        lines = [Markup('<link rel="canonical" href="{}">').format(url)] if url else []
-        lines += [tag.format("og:title", page.title), tag.format("og:description", page.description),
-                  tag.format("og:type", og_type(page)), tag.format("og:site_name", site.title)]
-        if url:
-            lines.append(tag.format("og:url", url))
-        if self.has_feed:
-            lines.append(Markup('<link rel="alternate" type="application/atom+xml" href="{}feed.xml" '
-                                'title="{}">').format(ctx["root"], site.title))
-        data = structured_data(site, page)
-        if data is not None:
-            lines.append(json_ld(data))
-        return Markup("\n").join(lines)
+@pass_context
+def head_meta(ctx: Context) -> Markup:
+    """The `head_meta()` template global: canonical link, Open Graph tags, feed link and JSON-LD, from the
+    page, the site settings and `has_feed` in the page's context (nothing else)."""
+    page: Page = ctx["page"]
+    site: SiteConfig = ctx["site"]
+    url = None if page.template in UNLISTED_TEMPLATES else absolute(site, page.path)
+    tag = Markup('<meta property="{}" content="{}">')
+    lines = [Markup('<link rel="canonical" href="{}">').format(url)] if url else []
+    lines += [tag.format("og:title", page.title), tag.format("og:description", page.description),
+              tag.format("og:type", og_type(page)), tag.format("og:site_name", site.title)]
+    if url:
+        lines.append(tag.format("og:url", url))
+    if ctx["has_feed"]:
+        lines.append(Markup('<link rel="alternate" type="application/atom+xml" href="{}feed.xml" '
+                            'title="{}">').format(ctx["root"], site.title))
+    data = structured_data(site, page)
+    if data is not None:
+        lines.append(json_ld(data))
+    return Markup("\n").join(lines)

@@ -189,6 +189,28 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Page:
+    """One page to write: where it goes, which template draws it, and what the template gets."""
+
+    path: str  # relative to the site root, e.g. "people/kalesnikava/index.html"
+    template: str
+    title: str
+    description: str
+    context: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class BriefCard:
+    """What a list of briefs shows of one: the home page, the briefs index, backlinks."""
+
+    slug: str
+    title: str
+    summary: str
+    date: str | None = None
+    updated: str | None = None
+
+
+@dataclass(frozen=True)
 class Project:
     """Everything loaded from content/ and seeds/."""
 

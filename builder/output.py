@@ -1,7 +1,7 @@
 """Render, check and write, incrementally and over every core.
 
 A page is rendered only when its fingerprint (`cache.Fingerprints`: a digest of exactly what its template
-reads) differs from the last build's, and written only when its bytes differ from the file the last build
+receives) differs from the last build's, and written only when its bytes differ from the file the last build
 left; everything else is a hard link to the live site's file in the staging folder. The link check runs over
 every page, with the anchors and links of unchanged pages taken from the cache.
 """
@@ -15,18 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder import publish, zipper
-from builder.cache import (TEMPLATE_READS, Fingerprints, Inputs, Links, OutputState, Walk, sha, unchanged_file,
+from builder.incremental.store import (Fingerprints, Inputs, Links, OutputState, Walk, links_digest, sha, unchanged_file,
                            walk_site)
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
 from builder.markup import create_markdown
-from builder.model import Project
+from builder.model import Page, Project
 from builder.pages import build_pages
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problems
-from builder.render import Page, Renderer, pygments_css
+from builder.render import Renderer, pygments_css
 from builder.resolve import Graph
-from builder.search import reader_pages
 from builder.write import Staging, copy_assets
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
@@ -44,16 +43,14 @@ class Site:
 
 
 def plan_site(paths: Paths, project: Project, graph: Graph, problems: Problems, inputs: Inputs) -> Site:
-    renderer = Renderer(project, graph, paths, create_markdown())
-    pages = build_pages(project, graph) + reader_pages(project)
-    extra = publish.site_files(project, pages, problems)  # feed, sitemap, robots.txt, data/
-    has_feed = "feed.xml" in extra
-    renderer.env.globals.update(publish.template_globals(project, graph, has_feed=has_feed))
+    renderer = Renderer(project, paths, create_markdown())
+    dates = publish.feed_dates(project, problems)
+    pages = build_pages(project, graph, has_feed=dates is not None)
     files = copy_assets(paths.asset_dirs)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
-    files.update(extra)
-    prints = Fingerprints(project, graph, [has_feed], templates_digest(paths, inputs))
+    files.update(publish.site_files(project, pages, dates))  # feed, sitemap, robots.txt, data/
+    prints = Fingerprints(project.site, links_digest(project), templates_digest(paths, inputs))
     return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages})
 
 
@@ -248,4 +245,4 @@ def check_only(site: Site, problems: Problems, progress: Progress) -> dict[str, 
     return pages
 
 
-__all__ = ["TEMPLATE_READS", "PageOut", "Site", "check_only", "plan_site", "write_output"]
+__all__ = ["PageOut", "Site", "check_only", "plan_site", "write_output"]

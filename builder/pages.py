@@ -1,14 +1,22 @@
-"""Which pages the site has, and what each one's template is given."""
+"""Which pages the site has, and the explicit context each one's template is given.
+
+A template sees only `page`, `site`, `root` and its page's context (plus the filters, which reach the link
+tables: `cache.links_digest`). Every context is built here, per page kind, from named parts of the model and
+graph: a page's fingerprint is a digest of that context, so nothing a page shows can escape it. A template
+that needs more gets it here, never by reaching into the project.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
-from builder import reading
-from builder.model import Claim, Document, Entity, Project, Source, Stance
-from builder.render import Page
+from builder import meta, reading, search, visuals
+from builder.model import BriefCard, Claim, Document, Entity, Page, Project, Source, Stance
 from builder.resolve import Graph, Mention
+
+Context = dict[str, Any]
 
 
 def _anchor_order(anchor: str) -> tuple[int, int]:
@@ -17,24 +25,74 @@ def _anchor_order(anchor: str) -> tuple[int, int]:
     return kind, int(digits or 0)
 
 
+def card(brief: Document) -> BriefCard:
+    return BriefCard(slug=brief.slug, title=brief.title, summary=brief.summary, date=brief.date,
+                     updated=brief.updated)
+
+
 class Lookups:
     """Tables every page's context reads, built once per build (per page they made large sites quadratic)."""
 
     def __init__(self, project: Project, graph: Graph) -> None:
         self.entities = {e.id: e for e in project.entities}
         self.sources = {s.id: s for s in project.sources}
-        self.briefs = {b.slug: b for b in project.briefs}
-        self.briefs_naming: dict[str, list[Document]] = defaultdict(list)  # entity id → briefs, in brief order
+        self.cards = {b.slug: card(b) for b in project.briefs}  # one per brief: digested once per build
+        self.briefs_naming: dict[str, list[BriefCard]] = defaultdict(list)  # entity id → briefs, in brief order
         for brief in project.briefs:
             for entity_id in dict.fromkeys(graph.entities_in_brief.get(brief.slug, [])):
-                self.briefs_naming[entity_id].append(brief)
+                self.briefs_naming[entity_id].append(self.cards[brief.slug])
+        self.as_of = reading.as_of(project)  # the date an undated brief is shown "as of"
         self.stances: dict[str, list[tuple[Claim, Stance]]] = defaultdict(list)
         for claim in project.claims:
             for stance in claim.stances:
                 self.stances[stance.source].append((claim, stance))
 
 
-def entity_context(project: Project, graph: Graph, entity: Entity, lookups: Lookups | None = None) -> dict[str, Any]:
+# -- the frame every page shares (base.html) ------------------------------------------------------
+def frame(project: Project, has_feed: bool) -> Context:
+    """The menu's sections, whether there is a feed, and the published address."""
+    """The menu's sections as (target, label, shown in a phone's header: the ways in that fit one line; every
+    section is in every page's footer), whether there is a feed, and the published address."""
+    nav = [("briefs/", "Briefs", True), ("people/", "People", True), ("sources/", "Sources", True)]
+    nav += [("organisations/", "Organisations", False)] if project.organisations else []
+    nav += [("claims/", "Claims", True)] if project.claims else []
+    nav += [("timeline/", "Timeline", False)] if project.events else []
+    nav += [("glossary/", "Glossary", False)] if project.terms else []
+    nav += [(doc.slug + "/", doc.slug.replace("-", " ").capitalize(), False) for doc in project.pages]
+    nav += [("search/", "Search", True)]
+    about = "about/" if any(doc.slug == "about" for doc in project.pages) else None
+    return {"nav": tuple(nav), "has_feed": has_feed, "base_url": meta.base_url(project.site), "about": about}
+
+
+# -- one context per page kind --------------------------------------------------------------------
+def home_context(project: Project, graph: Graph, lookups: Lookups) -> Context:
+    return {"bullets": project.home.bullets, "key_numbers": project.home.key_numbers,
+            "disputed": [c for c in project.claims if c.disputed], "as_of": reading.as_of(project),
+            "briefs": list(lookups.cards.values()), "people": project.people, "sources": project.sources}
+
+
+def briefs_context(project: Project, lookups: Lookups) -> Context:
+    return {"briefs": list(lookups.cards.values())}
+
+
+def brief_context(project: Project, graph: Graph, brief: Document, lookups: Lookups) -> Context:
+    entities, sources = lookups.entities, lookups.sources
+    named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
+    cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
+    cited += [s for s in brief.sources if s not in cited]
+    before, after = reading.neighbours(project, brief)
+    return {"brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources],
+            "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": lookups.as_of,
+            "minutes": reading.reading_minutes(brief), "before": before, "after": after,
+            "checked": reading.checked(graph, brief)}
+
+
+def entities_context(project: Project, graph: Graph, section: str, members: list[Entity]) -> Context:
+    return {"section": section, "members": members, "spellings": search.spellings(members),
+            "network": visuals.network_data(project, graph) if section == "people" else None}
+
+
+def entity_context(project: Project, graph: Graph, entity: Entity, lookups: Lookups | None = None) -> Context:
     """A person's or organisation's backlinks: source paragraphs, briefs, and who appears alongside."""
     lookups = lookups or Lookups(project, graph)
     mentions = graph.mentions.get(entity.id, [])
@@ -51,59 +109,46 @@ def entity_context(project: Project, graph: Graph, entity: Entity, lookups: Look
             "together": [(entities[i], n) for i, n in together[:8] if i in entities]}
 
 
-def source_context(project: Project, graph: Graph, source: Source, lookups: Lookups | None = None) -> dict[str, Any]:
+def sources_context(project: Project, graph: Graph) -> Context:
+    return {"sources": project.sources, "coverage": visuals.coverage_data(project, graph)}
+
+
+def source_context(project: Project, graph: Graph, source: Source, lookups: Lookups | None = None) -> Context:
     lookups = lookups or Lookups(project, graph)
     entities = lookups.entities
     named = [entities[i] for i in graph.entities_in_source.get(source.id, []) if i in entities]
-    briefs = lookups.briefs
+    # Where each block names someone (the `source_block` filter links those words).
+    spans = {i: graph.spans[(source.id, i)] for i in range(len(source.text.blocks)) if (source.id, i) in graph.spans}
     return {"source": source, "people": [e for e in named if e.kind == "person"],
             "organisations": [e for e in named if e.kind == "organisation"],
-            "briefs": [briefs[s] for s in graph.briefs_citing.get(source.id, []) if s in briefs],
-            "stances": list(lookups.stances.get(source.id, [])),
+            "briefs": [lookups.cards[s] for s in graph.briefs_citing.get(source.id, []) if s in lookups.cards],
+            "stances": list(lookups.stances.get(source.id, [])), "spans": spans,
             "cited_in": reading.cited_in(project, graph, source)}
 
 
-def brief_context(project: Project, graph: Graph, brief: Document, lookups: Lookups, as_of: reading.Dated | None
-                  ) -> dict[str, Any]:
-    """A brief, who it names and what it cites, its dates, reading time, neighbours and how it was checked."""
-    entities, sources = lookups.entities, lookups.sources
-    named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
-    cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
-    cited += [s for s in brief.sources if s not in cited]
-    before, after = reading.neighbours(project, brief)
-    return {"brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources],
-            "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": as_of,
-            "minutes": reading.reading_minutes(brief), "before": before, "after": after,
-            "checked": reading.checked(graph, brief)}
-
-
-def home_context(project: Project, as_of: reading.Dated | None) -> dict[str, Any]:
-    return {"disputed": [c for c in project.claims if c.disputed], "as_of": as_of, "home": project.home,
-            "briefs": list(project.briefs), "people": list(project.people), "sources": list(project.sources)}
-
-
-def build_pages(project: Project, graph: Graph) -> list[Page]:
+def build_pages(project: Project, graph: Graph, has_feed: bool) -> list[Page]:
+    """Every page of the site, each with its own context and the shared frame."""
     site = project.site
-    as_of = reading.as_of(project)
-    pages = [Page("index.html", "home.html", site.title, site.description, home_context(project, as_of))]
-    pages.append(Page("briefs/index.html", "briefs.html", "Briefs", f"Every brief of {site.title}.",
-                      {"briefs": list(project.briefs)}))
     lookups = Lookups(project, graph)
+    pages = [Page("index.html", "home.html", site.title, site.description, home_context(project, graph, lookups)),
+             Page("briefs/index.html", "briefs.html", "Briefs", f"Every brief of {site.title}.",
+                  briefs_context(project, lookups))]
     for brief in project.briefs:
         pages.append(Page(f"briefs/{brief.slug}/index.html", "brief.html", brief.title, brief.summary,
-                          brief_context(project, graph, brief, lookups, as_of)))
+                          brief_context(project, graph, brief, lookups)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":
             continue
         pages.append(Page(f"{section}/index.html", "entities.html", title,
                           f"{title} named in {site.title}, under every spelling the sources use.",
-                          {"section": section, "members": members}))
+                          entities_context(project, graph, section, members)))
         for entity in members:
             pages.append(Page(f"{section}/{entity.id}/index.html", "entity.html", entity.name,
                               f"{entity.name}: {entity.role}.", entity_context(project, graph, entity, lookups)))
     pages.append(Page("sources/index.html", "sources.html", "Sources",
-                      f"The articles {site.title} rests on, in full, with every person named in them."))
+                      f"The articles {site.title} rests on, in full, with every person named in them.",
+                      sources_context(project, graph)))
     for source in project.sources:
         outlet = f" ({source.outlet})" if source.outlet else ""
         pages.append(Page(f"sources/{source.id}/index.html", "source.html", source.title,
@@ -112,14 +157,16 @@ def build_pages(project: Project, graph: Graph) -> list[Page]:
     if project.claims:
         pages.append(Page("claims/index.html", "claims.html", "Claims and sources",
                           "Each claim the briefing rests on, and what every source says of it.",
-                          {"topics": reading.ledger(project), "sources": list(project.sources)}))
+                          {"topics": reading.ledger(project), "sources": project.sources}))
     if project.events:
         pages.append(Page("timeline/index.html", "timeline.html", "Timeline",
                           "The events in the order the sources give them, each cited.",
-                          {"events": [(e, reading.day(e.date)) for e in project.events]}))
+                          {"events": project.events, "dates": {e.id: reading.day(e.date) for e in project.events}}))
     if project.terms:
         pages.append(Page("glossary/index.html", "glossary.html", "Glossary",
-                          "Terms a newcomer to the story needs, with their sources.", {}))
+                          "Terms a newcomer to the story needs, with their sources.", {"terms": project.terms}))
     for doc in project.pages:
         pages.append(Page(f"{doc.slug}/index.html", "page.html", doc.title, doc.summary, {"doc": doc}))
-    return pages
+    pages += search.reader_pages(project)
+    shared = frame(project, has_feed)
+    return [replace(page, context={**shared, **page.context}) for page in pages]

@@ -16,15 +16,14 @@ import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-from builder import meta, search, visuals, zipper
+from builder import meta, search, zipper
 from builder.markup import create_markdown
-from builder.model import Document, Project
+from builder.model import Document, Page, Project
 from builder.problems import Problems
-from builder.render import Page, SiteLinks, markdown_html
-from builder.resolve import Graph
+from builder.render import SiteLinks, markdown_html
 
 ZIP_NAME = "briefing.zip"
 ZIP_FOLDER = "briefing/"  # one folder inside the zip, so unpacking does not spill files
@@ -172,29 +171,20 @@ def exports(project: Project) -> dict[str, bytes]:
                                              sort_keys=True) + "\n").encode("utf-8") for name in EXPORTS}
 
 
-def site_files(project: Project, pages: list[Page], problems: Problems) -> dict[str, bytes]:
-    """Every non-page file this module adds, in memory, before the link check."""
+def feed_dates(project: Project, problems: Problems) -> dict[str, str] | None:
+    """Each brief's date in the feed, or None when there is no feed (no briefs, or some brief undated)."""
+    return entry_dates(project, problems) if project.briefs else None
+
+
+def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None) -> dict[str, bytes]:
+    """Every non-page file this module adds, in memory, before the link check; a feed when `dates`."""
     files = exports(project)
     files["robots.txt"] = robots_txt(project).encode()
     if meta.base_url(project.site):
         files["sitemap.xml"] = sitemap_xml(project, pages).encode()
-    dates = entry_dates(project, problems) if project.briefs else None
     if dates is not None:
         files["feed.xml"] = feed_xml(project, dates).encode("utf-8")
     return files
-
-
-# -- templates ------------------------------------------------------------------------------------
-def template_globals(project: Project, graph: Graph, has_feed: bool) -> dict[str, Callable[..., Any]]:
-    """What the templates may call: head metadata, the A–Z of spellings, the pictures."""
-    def spellings(section: str) -> list[search.Spelling]:
-        return search.spellings(e for e in project.entities if e.section == section)
-
-    charts = visuals.Charts(project, graph)
-    return {"head_meta": meta.HeadMeta(project.site, has_feed), "spellings": spellings,
-            "base_url": meta.base_url(project.site), "has_feed": has_feed,
-            "chart_timeline": charts.timeline,
-            "chart_network": charts.network, "chart_coverage": charts.coverage}
 
 
 # -- the last steps, in the staging folder before the swap ----------------------------------------

@@ -12,7 +12,7 @@ from datetime import date as Day
 
 from builder import publish
 from builder.citations import anchor_label
-from builder.model import Claim, Document, Project, Source, Stance
+from builder.model import BriefCard, Claim, Document, Project, Source, Stance
 from builder.resolve import Graph
 
 WORDS_PER_MINUTE = 230  # an adult reading prose on a screen
@@ -54,20 +54,13 @@ def reading_minutes(brief: Document) -> int:
     return max(1, round(words / WORDS_PER_MINUTE))
 
 
-@dataclass(frozen=True)
-class BriefLink:
-    slug: str
-    title: str
-
-
-def neighbours(project: Project, brief: Document) -> tuple[BriefLink | None, BriefLink | None]:
+def neighbours(project: Project, brief: Document) -> tuple[BriefCard | None, BriefCard | None]:
     """The briefs before and after this one, in the order the briefs list shows them."""
     order = [b.slug for b in project.briefs]
     at = order.index(brief.slug)
-    before = project.briefs[at - 1] if at > 0 else None
-    after = project.briefs[at + 1] if at + 1 < len(order) else None
-    return (BriefLink(before.slug, before.title) if before else None,
-            BriefLink(after.slug, after.title) if after else None)
+    near = [project.briefs[i] if 0 <= i < len(order) else None for i in (at - 1, at + 1)]
+    before, after = (BriefCard(b.slug, b.title, b.summary) if b else None for b in near)
+    return before, after
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -13,23 +12,14 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
+from builder import visuals
 from builder.config import Paths
 from builder.citations import Cited, anchor_label, citation_html
 from builder.markup import Links, Ref, render_markdown
-from builder.model import Markdown, Project, Source
+from builder.meta import head_meta
+from builder.model import Markdown, Page, Project, Source
 from builder.resolve import Graph, Mention
 from builder.textutil import fold
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page to write: where it goes, which template draws it, and what the template gets."""
-
-    path: str  # relative to the site root, e.g. "people/kalesnikava/index.html"
-    template: str
-    title: str
-    description: str
-    context: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def root_of(path: str) -> str:
@@ -63,8 +53,7 @@ class SiteLinks(Links):
             return None
         source = self.sources[ref.source]
         block = source.text.by_anchor().get(ref.anchor) if ref.anchor else None
-        return Cited(source.id, found[0], source.short, source.kind or "", ref.anchor,
-                     block.text if block else "")
+        return Cited(source.id, found[0], source.short, source.kind or "", ref.anchor, block.text if block else "")
 
     def quotation(self, refs: list[Ref], quote: str) -> tuple[str, str, str] | None:
         wanted = fold(quote)
@@ -81,20 +70,25 @@ class SiteLinks(Links):
 
 
 class Renderer:
-    """Holds the Jinja environment and the project; `render(page)` gives a page's HTML."""
+    """Holds the Jinja environment and the link tables; `render(page)` gives a page's HTML.
 
-    def __init__(self, project: Project, graph: Graph, paths: Paths, md: MarkdownIt) -> None:
-        self.project = project
-        self.graph = graph
+    A template gets `page`, `site`, `root` and the page's own context, nothing else: its filters and
+    globals reach only the link tables (`SiteLinks`, digested by `cache.links_digest`) and their arguments."""
+
+    def __init__(self, project: Project, paths: Paths, md: MarkdownIt) -> None:
+        self.project = project  # for the link tables only
+        self.site = project.site
         self.md = md
         self._links: dict[tuple[str, bool], SiteLinks] = {}
-        self._previews: dict[object, str] = {}
+        self._previews: dict[object, str] = {}  # the citation previews the page being rendered holds so far
         self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
-        self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)
-        self.env.filters.update(headings=headings)
-        self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label)
+        self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention,
+                                headings=headings)
+        self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label, head_meta=head_meta,
+                                chart_timeline=visuals.timeline,
+                                chart_network=visuals.network, chart_coverage=visuals.coverage)
 
     def links(self, root: str, previews: bool = True) -> SiteLinks:
         """The links of a page at `root`, one per depth (building them per page made large sites quadratic)."""
@@ -135,8 +129,7 @@ class Renderer:
         if cited is not None:
             return Markup(citation_html([cited], lambda c: (), self._previews, None))
         href, label, title = found
-        return Markup('<span class="cite" data-pagefind-ignore>[<a href="{}" title="{}">{}</a>]</span>').format(
-            href, title, label)
+        return Markup('<span class="cite" data-pagefind-ignore>[<a href="{}">{}</a>]</span>').format(href, label)
 
     @pass_context
     def _source_block(self, ctx: Context, source: Source, index: int) -> Markup:
@@ -144,7 +137,7 @@ class Renderer:
         text = source.text.blocks[index].text
         links = self.links(ctx["root"])
         out, pos = [], 0
-        for start, end, entity in self.graph.spans.get((source.id, index), []):
+        for start, end, entity in ctx["spans"].get(index, ()):  # the source page's context carries them
             out.append(escape(text[pos:start]))
             out.append(Markup('<a class="entity" href="{}">{}</a>').format(links.entity(entity), text[start:end]))
             pos = end
@@ -157,9 +150,8 @@ class Renderer:
 
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)
-        self._previews = {}  # the citation previews this page holds so far: each is written once
-        html = template.render(page=page, site=self.project.site, project=self.project, graph=self.graph,
-                               root=root_of(page.path), **page.context)
+        self._previews = {}
+        html = template.render(page=page, site=self.site, root=root_of(page.path), **page.context)
         # The highlighting colours weigh more than most pages: only a page that shows code links them.
         return html if 'class="highlight"' in html else _PYGMENTS_LINK.sub("", html, count=1)
 

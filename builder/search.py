@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from builder.model import Entity, Project
+from builder.model import Entity, Page, Project
 from builder.problems import BuildFailed, Pos, Problems
-from builder.render import Page
 from builder.textutil import slugify
 
 # Latin letters that Unicode does not decompose into an ASCII letter plus accents.
@@ -86,7 +85,8 @@ def reader_pages(project: Project) -> list[Page]:
     """The pages this module adds: search, the not-found page, and one page per other spelling."""
     site = project.site
     return [Page("search/index.html", "search.html", "Search",
-                 f"Search every brief, source, person and organisation of {site.title}."),
+                 f"Search every brief, source, person and organisation of {site.title}.",
+                 {"has_organisations": bool(project.organisations)}),
             Page("404.html", "404.html", "Page not found",
                  f"There is no page at this address in {site.title}."),
             *alias_pages(project)]

@@ -1,4 +1,4 @@
-"""Pictures drawn at build time as inline SVG, from the model: no chart library, no script.
+"""Pictures drawn at build time as inline SVG, from the data a page's context carries: no chart library, no script.
 
 Each picture is a <figure> whose <svg role="img"> carries a <title> and a <desc> that say what it
 shows in words, with the same data as a list or table on the page. Colours come from CSS classes
@@ -9,14 +9,14 @@ arithmetic on the content, so two builds draw the same picture.
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterable
 
 from markupsafe import Markup
 
-from builder.model import Entity, Project
+from builder.model import Entity, Event, Project, Source
 from builder.resolve import Graph
 
 CHAR = 7.4  # average width of a character at the charts' 14px type, for wrapping and sizing
@@ -71,189 +71,215 @@ def name_lines(name: str) -> list[str]:
     return [head, last] if head else [last]
 
 
-class Charts:
-    """The three pictures; each method is a template global returning a whole <figure>."""
+Pair = tuple[Entity, Entity, int]  # two people and how often they are named together
 
-    def __init__(self, project: Project, graph: Graph) -> None:
-        self.project = project
-        self.graph = graph
 
-    def _most_named(self, limit: int) -> list[Entity]:
-        """The `limit` people with the most mentions (briefs and source paragraphs), in the project's order."""
-        people = list(self.project.people)
-        if len(people) <= limit:
-            return people
-        weight = {p.id: len(self.graph.mentions.get(p.id, ())) for p in people}
-        keep = {p.id for p in sorted(people, key=lambda p: -weight[p.id])[:limit]}  # stable: ties keep order
-        return [p for p in people if p.id in keep]
+@dataclass(frozen=True)
+class Network:
+    """What the people network draws: the people named most often, and who is named with whom."""
 
-    @staticmethod
-    def _left_out(shown: int, total: int, what: str) -> str:
-        return f" Showing the {shown} {what} named most often, of {total:,}." if shown < total else ""
+    people: tuple[Entity, ...]  # at most NETWORK_PEOPLE, in the project's order
+    total: int  # people in the project
+    pairs: tuple[Pair, ...]  # strongest first
 
-    # -- timeline ---------------------------------------------------------------------------------
-    def timeline(self) -> Markup:
-        events = self.project.events
-        if not events:
-            return Markup("")
-        width, x0 = 360.0, 12.0
-        body, y, dots = [], 8.0, []
-        for index, event in enumerate(events, start=1):
-            lines = wrap(f"{index}. {event.when}", width - x0 - 24)
-            dots.append(y + 10)
-            body.append(text(x0 + 18, y + 14, lines, "viz-label"))
-            y += 14 + LINE * (len(lines) - 1) + 16
-        spine = Markup('<line class="viz-axis" x1="{0}" y1="{1}" x2="{0}" y2="{2}"/>').format(
-            num(x0), num(dots[0]), num(dots[-1]))
-        marks = [Markup('<circle class="viz-dot" cx="{}" cy="{}" r="5"/>').format(num(x0), num(d)) for d in dots]
-        desc = (f"{len(events)} events in the order the sources give them, evenly spaced because the sources "
-                "give no dates: " + "; ".join(f"{i}. {e.when}" for i, e in enumerate(events, start=1)) + ".")
-        return figure(svg("chart-timeline", width, y, "The timeline at a glance", desc, [spine, *marks, *body]),
-                      "Evenly spaced: the sources give the order of events, not their dates. "
-                      "The numbers match the list below, where each event is told in full with its sources.")
 
-    # -- who is mentioned with whom (people index) ------------------------------------------------
-    def _pairs(self, people: list[Entity]) -> list[tuple[Entity, Entity, int]]:
-        ids = {p.id for p in people}
-        order = {p.id: i for i, p in enumerate(people)}
-        pairs = []
-        for a in people:
-            for b_id, count in sorted(self.graph.together.get(a.id, {}).items()):
-                if b_id in ids and order[a.id] < order[b_id] and count > 0:
-                    pairs.append((a, people[order[b_id]], count))
-        return sorted(pairs, key=lambda t: (-t[2], order[t[0].id], order[t[1].id]))
+@dataclass(frozen=True)
+class Coverage:
+    """What the coverage matrix draws: how many paragraphs of each source name each person."""
 
-    def network(self) -> Markup:
-        people = self._most_named(NETWORK_PEOPLE)
-        if len(people) < 2:
-            return Markup("")
-        pairs = self._pairs(people)
-        width, height, radius = 480.0, 420.0, 130.0
-        cx, cy = width / 2, height / 2
-        where = {p.id: self._on_circle(i, len(people), cx, cy, radius) for i, p in enumerate(people)}
-        strongest = max((c for _, _, c in pairs), default=1)
-        body = [Markup('<line class="viz-edge" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="{}"/>').format(
-            num(where[a.id][0]), num(where[a.id][1]), num(where[b.id][0]), num(where[b.id][1]),
-            num(1 + 6 * c / strongest)) for a, b, c in reversed(pairs)]
-        for i, p in enumerate(people):
-            body.append(Markup('<circle class="viz-node" cx="{}" cy="{}" r="7"/>').format(
-                num(where[p.id][0]), num(where[p.id][1])))
-            body.append(self._node_label(p, i, len(people), cx, cy, radius + 14))
-        left_out = self._left_out(len(people), len(self.project.people), "people")
-        desc = ("People as points on a circle; a line joins two people named together in a brief or in a "
-                "paragraph of a source, thicker the more often." + left_out + " " + self._pairs_sentence(pairs))
-        return figure(svg("chart-network", width, height, "Who is mentioned with whom", desc, body),
-                      f"Thicker lines: named together more often.{left_out} The same connections as a table:",
-                      self._pairs_table(pairs), wide=True)
+    people: tuple[Entity, ...]  # at most COVERAGE_PEOPLE, in the project's order
+    sources: tuple[Source, ...]  # at most COVERAGE_SOURCES, in the project's order
+    counts: dict[tuple[str, str], int]  # (person id, source id) → paragraphs naming the person
+    total_people: int
+    total_sources: int
 
-    @staticmethod
-    def _on_circle(i: int, n: int, cx: float, cy: float, r: float) -> tuple[float, float]:
-        angle = -math.pi / 2 + 2 * math.pi * i / n
-        return cx + r * math.cos(angle), cy + r * math.sin(angle)
 
-    def _node_label(self, person: Entity, i: int, n: int, cx: float, cy: float, r: float) -> Markup:
-        x, y = self._on_circle(i, n, cx, cy, r)
-        dx, dy = x - cx, y - cy
-        anchor = "start" if dx > r * 0.3 else "end" if dx < -r * 0.3 else "middle"
-        lines = name_lines(person.name)
-        if dy < -r * 0.3:  # above the circle: the last line sits just over the point
-            y -= LINE * (len(lines) - 1)
-        elif dy > r * 0.3:
-            y += 10
-        else:
-            y += 5 - LINE * (len(lines) - 1) / 2
-        return text(x, y, lines, "viz-label viz-halo", anchor)
+def most_named(people: tuple[Entity, ...], graph: Graph, limit: int) -> tuple[Entity, ...]:
+    """The `limit` people with the most mentions (briefs and source paragraphs), in the project's order."""
+    if len(people) <= limit:
+        return people
+    weight = {p.id: len(graph.mentions.get(p.id, ())) for p in people}
+    keep = {p.id for p in sorted(people, key=lambda p: -weight[p.id])[:limit]}  # stable: ties keep order
+    return tuple(p for p in people if p.id in keep)
 
-    @staticmethod
-    def _pairs_sentence(pairs: list[tuple[Entity, Entity, int]]) -> str:
-        if not pairs:
-            return "No two people are named together."
-        return "Named together: " + "; ".join(f"{a.name} and {b.name}, {c} times" for a, b, c in pairs) + "."
 
-    def _pairs_table(self, pairs: list[tuple[Entity, Entity, int]]) -> Markup:
-        rows = Markup("").join(Markup('<tr><td>{}</td><td>{}</td><td class="num">{}</td></tr>').format(
-            a.name, b.name, c) for a, b, c in pairs)
-        return Markup('<details class="chart-data"><summary>Named together: the table</summary>'
-                      '<table><thead><tr><th scope="col">Person</th><th scope="col">With</th>'
-                      '<th scope="col">Times</th></tr></thead><tbody>{}</tbody></table></details>').format(rows)
+def network_data(project: Project, graph: Graph) -> Network:
+    people = most_named(project.people, graph, NETWORK_PEOPLE)
+    ids = {p.id for p in people}
+    order = {p.id: i for i, p in enumerate(people)}
+    pairs = []
+    for a in people:
+        for b_id, count in sorted(graph.together.get(a.id, {}).items()):
+            if b_id in ids and order[a.id] < order[b_id] and count > 0:
+                pairs.append((a, people[order[b_id]], count))
+    pairs.sort(key=lambda t: (-t[2], order[t[0].id], order[t[1].id]))
+    return Network(people, len(project.people), tuple(pairs))
 
-    # -- coverage: which source names whom (sources index) ----------------------------------------
-    def _coverage_counts(self, people: list[Entity]) -> dict[tuple[str, str], int]:
-        """(person id, source id) → how many paragraphs of the source name the person."""
-        anchors: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for person in people:
-            for m in self.graph.mentions.get(person.id, []):
-                if m.kind == "source":
-                    anchors[(person.id, m.doc)].add(m.anchor)
-        return {key: len(found) for key, found in anchors.items()}
 
-    def coverage(self) -> Markup:
-        """A matrix that stays one phone wide: narrow columns under slanted source names, so twelve sources
-        and two dozen people still read at 390 px; each cell shows its count on the mark."""
-        people, sources = self._most_named(COVERAGE_PEOPLE), list(self.project.sources)
-        if not people or not sources:
-            return Markup("")
-        counts = self._coverage_counts(people)
-        if len(sources) > COVERAGE_SOURCES:  # the sources that name the most of these people
-            named = {s.id: sum(1 for p in people if (p.id, s.id) in counts) for s in sources}
-            keep = {s.id for s in sorted(sources, key=lambda s: -named[s.id])[:COVERAGE_SOURCES]}
-            sources = [s for s in sources if s.id in keep]
-        left_out = (self._left_out(len(people), len(self.project.people), "people")
-                    + (f" Columns: the {len(sources)} sources naming most of them, of {len(self.project.sources):,}."
-                       if len(sources) < len(self.project.sources) else ""))
-        most = max(counts.values(), default=1)
-        label_w = max(CHAR * max(len(line) for p in people for line in name_lines(p.name)), 60) + 8
-        cell, row = COVERAGE_CELL, 38.0
-        top = 12 + CHAR * max(len(s.short) for s in sources) * 0.72  # names slanted at 45°
-        body = [self._defs()]
+def coverage_data(project: Project, graph: Graph) -> Coverage:
+    people, sources = most_named(project.people, graph, COVERAGE_PEOPLE), project.sources
+    anchors: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for person in people:
+        for m in graph.mentions.get(person.id, []):
+            if m.kind == "source":
+                anchors[(person.id, m.doc)].add(m.anchor)
+    counts = {key: len(found) for key, found in anchors.items()}
+    if len(sources) > COVERAGE_SOURCES:  # the sources that name the most of these people
+        named = {s.id: sum(1 for p in people if (p.id, s.id) in counts) for s in sources}
+        keep = {s.id for s in sorted(sources, key=lambda s: -named[s.id])[:COVERAGE_SOURCES]}
+        sources = tuple(s for s in sources if s.id in keep)
+    return Coverage(people, sources, counts, len(project.people), len(project.sources))
+
+
+def _left_out(shown: int, total: int, what: str) -> str:
+    return f" Showing the {shown} {what} named most often, of {total:,}." if shown < total else ""
+
+
+# -- timeline ---------------------------------------------------------------------------------
+def timeline(events: tuple[Event, ...]) -> Markup:
+    """The timeline's events, evenly spaced on a line."""
+    if not events:
+        return Markup("")
+    width, x0 = 360.0, 12.0
+    body, y, dots = [], 8.0, []
+    for index, event in enumerate(events, start=1):
+        lines = wrap(f"{index}. {event.when}", width - x0 - 24)
+        dots.append(y + 10)
+        body.append(text(x0 + 18, y + 14, lines, "viz-label"))
+        y += 14 + LINE * (len(lines) - 1) + 16
+    spine = Markup('<line class="viz-axis" x1="{0}" y1="{1}" x2="{0}" y2="{2}"/>').format(
+        num(x0), num(dots[0]), num(dots[-1]))
+    marks = [Markup('<circle class="viz-dot" cx="{}" cy="{}" r="5"/>').format(num(x0), num(d)) for d in dots]
+    desc = (f"{len(events)} events in the order the sources give them, evenly spaced because the sources "
+            "give no dates: " + "; ".join(f"{i}. {e.when}" for i, e in enumerate(events, start=1)) + ".")
+    return figure(svg("chart-timeline", width, y, "The timeline at a glance", desc, [spine, *marks, *body]),
+                  "Evenly spaced: the sources give the order of events, not their dates. "
+                  "The numbers match the list below, where each event is told in full with its sources.")
+
+
+# -- who is mentioned with whom (people index) ------------------------------------------------
+def network(data: Network) -> Markup:
+    """Who is named with whom (the people index), from `network_data`."""
+    people, pairs = data.people, data.pairs
+    if len(people) < 2:
+        return Markup("")
+    width, height, radius = 480.0, 420.0, 130.0
+    cx, cy = width / 2, height / 2
+    where = {p.id: _on_circle(i, len(people), cx, cy, radius) for i, p in enumerate(people)}
+    strongest = max((c for _, _, c in pairs), default=1)
+    body = [Markup('<line class="viz-edge" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="{}"/>').format(
+        num(where[a.id][0]), num(where[a.id][1]), num(where[b.id][0]), num(where[b.id][1]),
+        num(1 + 6 * c / strongest)) for a, b, c in reversed(pairs)]
+    for i, p in enumerate(people):
+        body.append(Markup('<circle class="viz-node" cx="{}" cy="{}" r="7"/>').format(
+            num(where[p.id][0]), num(where[p.id][1])))
+        body.append(_node_label(p, i, len(people), cx, cy, radius + 14))
+    left_out = _left_out(len(people), data.total, "people")
+    desc = ("People as points on a circle; a line joins two people named together in a brief or in a "
+            "paragraph of a source, thicker the more often." + left_out + " " + _pairs_sentence(pairs))
+    return figure(svg("chart-network", width, height, "Who is mentioned with whom", desc, body),
+                  f"Thicker lines: named together more often.{left_out} The same connections as a table:",
+                  _pairs_table(pairs), wide=True)
+
+
+def _on_circle(i: int, n: int, cx: float, cy: float, r: float) -> tuple[float, float]:
+    angle = -math.pi / 2 + 2 * math.pi * i / n
+    return cx + r * math.cos(angle), cy + r * math.sin(angle)
+
+
+def _node_label(person: Entity, i: int, n: int, cx: float, cy: float, r: float) -> Markup:
+    x, y = _on_circle(i, n, cx, cy, r)
+    dx, dy = x - cx, y - cy
+    anchor = "start" if dx > r * 0.3 else "end" if dx < -r * 0.3 else "middle"
+    lines = name_lines(person.name)
+    if dy < -r * 0.3:  # above the circle: the last line sits just over the point
+        y -= LINE * (len(lines) - 1)
+    elif dy > r * 0.3:
+        y += 10
+    else:
+        y += 5 - LINE * (len(lines) - 1) / 2
+    return text(x, y, lines, "viz-label viz-halo", anchor)
+
+
+def _pairs_sentence(pairs: tuple[Pair, ...]) -> str:
+    if not pairs:
+        return "No two people are named together."
+    return "Named together: " + "; ".join(f"{a.name} and {b.name}, {c} times" for a, b, c in pairs) + "."
+
+
+def _pairs_table(pairs: tuple[Pair, ...]) -> Markup:
+    rows = Markup("").join(Markup('<tr><td>{}</td><td>{}</td><td class="num">{}</td></tr>').format(
+        a.name, b.name, c) for a, b, c in pairs)
+    return Markup('<details class="chart-data"><summary>Named together: the table</summary>'
+                  '<table><thead><tr><th scope="col">Person</th><th scope="col">With</th>'
+                  '<th scope="col">Times</th></tr></thead><tbody>{}</tbody></table></details>').format(rows)
+
+
+# -- coverage: which source names whom (sources index) ----------------------------------------
+def coverage(data: Coverage) -> Markup:
+    """Which source names whom (the sources index), from `coverage_data`."""
+    people, sources, counts = data.people, data.sources, data.counts
+    if not people or not sources:
+        return Markup("")
+    left_out = (_left_out(len(people), data.total_people, "people")
+                + (f" Columns: the {len(sources)} sources naming most of them, of {data.total_sources:,}."
+                   if len(sources) < data.total_sources else ""))
+    most = max(counts.values(), default=1)
+    label_w = max(CHAR * max(len(line) for p in people for line in name_lines(p.name)), 60) + 8
+    cell, row = COVERAGE_CELL, 38.0
+    # Narrow columns under source names slanted at 45°: twelve sources and two dozen people read at 390 px.
+    slant = CHAR * max(len(s.short) for s in sources) * 0.72
+    top = 12 + slant
+    body = [_defs()]
+    for j, s in enumerate(sources):
+        body.append(Markup('<text class="viz-label" transform="translate({} {}) rotate(-45)">{}</text>').format(
+            num(label_w + cell * (j + 0.5) + 4), num(top - 6), s.short))
+    for i, p in enumerate(people):
+        y = top + row * i
+        lines = name_lines(p.name)
+        body.append(text(0, y + (15 if len(lines) > 1 else 24), lines, "viz-label"))
         for j, s in enumerate(sources):
-            x = label_w + cell * (j + 0.5)
-            body.append(Markup('<text class="viz-label" transform="translate({} {}) rotate(-45)">{}</text>').format(
-                num(x + 4), num(top - 6), s.short))
-        for i, p in enumerate(people):
-            y = top + row * i
-            lines = name_lines(p.name)
-            body.append(text(0, y + (15 if len(lines) > 1 else 24), lines, "viz-label"))
-            for j, s in enumerate(sources):
-                body.append(self._cell(label_w + cell * j, y, counts.get((p.id, s.id), 0), most))
-        return figure(svg("chart-coverage", label_w + cell * len(sources) + top - 12, top + row * len(people),
-                          "Which source names whom", self._coverage_desc(people, sources, counts) + left_out, body),
-                      "Each square counts the paragraphs of a source that name the person; the stronger the colour, "
-                      f"the more; an empty square, none.{left_out} The same counts as a table:",
-                      self._coverage_table(people, sources, counts))
+            body.append(_cell(label_w + cell * j, y, counts.get((p.id, s.id), 0), most))
+    return figure(svg("chart-coverage", label_w + cell * len(sources) + slant, top + row * len(people),
+                      "Which source names whom", _coverage_desc(people, sources, counts) + left_out, body),
+                  "Each square counts the paragraphs of a source that name the person; the stronger the colour, "
+                  f"the more; an empty square, none.{left_out} The same counts as a table:",
+                  _coverage_table(people, sources, counts))
 
-    @staticmethod
-    def _defs() -> Markup:
-        """One square per colour level, drawn once and placed per cell (a cell is then ~80 bytes, not ~200)."""
-        w = COVERAGE_CELL - 4
-        return Markup("<defs>{}</defs>").format(Markup("").join(
-            Markup('<rect id="cov-l{0}" class="viz-cell viz-l{0}" width="{1}" height="34" rx="3"/>').format(
-                level, num(w)) for level in range(5)))
 
-    @staticmethod
-    def _cell(x: float, y: float, count: int, most: int) -> Markup:
-        level = 0 if count == 0 else max(1, math.ceil(4 * count / most))
-        mark = Markup('<use href="#cov-l{}" x="{}" y="{}"/>').format(level, num(x + 2), num(y + 2))
-        if not count:
-            return mark
-        return mark + Markup('<text class="viz-count viz-t{}" x="{}" y="{}">{}</text>').format(
-            level, num(x + COVERAGE_CELL / 2), num(y + 24), count)
+def _defs() -> Markup:
+    """One square per colour level, drawn once and placed per cell (a cell is then ~80 bytes, not ~200)."""
+    return Markup("<defs>{}</defs>").format(Markup("").join(
+        Markup('<rect id="cov-l{0}" class="viz-cell viz-l{0}" width="{1}" height="34" rx="3"/>').format(
+            level, num(COVERAGE_CELL - 4)) for level in range(5)))
 
-    @staticmethod
-    def _coverage_desc(people: list[Entity], sources: list, counts: dict[tuple[str, str], int]) -> str:
-        rows = []
-        for p in people:
-            cells = ", ".join(f"{s.short} {counts.get((p.id, s.id), 0)}" for s in sources)
-            rows.append(f"{p.name}: {cells}")
-        return "Paragraphs naming each person, by source. " + "; ".join(rows) + "."
 
-    @staticmethod
-    def _coverage_table(people: list[Entity], sources: list, counts: dict[tuple[str, str], int]) -> Markup:
-        head = Markup("").join(Markup('<th scope="col">{}</th>').format(s.short) for s in sources)
-        rows = Markup("").join(
-            Markup('<tr><th scope="row">{}</th>{}</tr>').format(p.name, Markup("").join(
-                Markup('<td class="num">{}</td>').format(counts.get((p.id, s.id), 0)) for s in sources))
-            for p in people)
-        return Markup('<details class="chart-data"><summary>Paragraphs naming each person: the table</summary>'
-                      '<table><thead><tr><th scope="col">Person</th>{}</tr></thead><tbody>{}</tbody></table>'
-                      '</details>').format(head, rows)
+def _cell(x: float, y: float, count: int, most: int) -> Markup:
+    """A square coloured by its count, with the count written on it (none on an empty square)."""
+    level = 0 if count == 0 else max(1, math.ceil(4 * count / most))
+    mark = Markup('<use href="#cov-l{}" x="{}" y="{}"/>').format(level, num(x + 2), num(y + 2))
+    if not count:
+        return mark
+    return mark + Markup('<text class="viz-count viz-t{}" x="{}" y="{}">{}</text>').format(
+        level, num(x + COVERAGE_CELL / 2), num(y + 24), count)
+
+
+def _coverage_desc(people: tuple[Entity, ...], sources: tuple[Source, ...],
+                   counts: dict[tuple[str, str], int]) -> str:
+    rows = []
+    for p in people:
+        cells = ", ".join(f"{s.short} {counts.get((p.id, s.id), 0)}" for s in sources)
+        rows.append(f"{p.name}: {cells}")
+    return "Paragraphs naming each person, by source. " + "; ".join(rows) + "."
+
+
+def _coverage_table(people: tuple[Entity, ...], sources: tuple[Source, ...],
+                    counts: dict[tuple[str, str], int]) -> Markup:
+    head = Markup("").join(Markup('<th scope="col">{}</th>').format(s.short) for s in sources)
+    rows = Markup("").join(
+        Markup('<tr><th scope="row">{}</th>{}</tr>').format(p.name, Markup("").join(
+            Markup('<td class="num">{}</td>').format(counts.get((p.id, s.id), 0)) for s in sources))
+        for p in people)
+    return Markup('<details class="chart-data"><summary>Paragraphs naming each person: the table</summary>'
+                  '<table><thead><tr><th scope="col">Person</th>{}</tr></thead><tbody>{}</tbody></table>'
+                  '</details>').format(head, rows)

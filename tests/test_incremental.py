@@ -14,7 +14,9 @@ from typing import Callable
 
 import pytest
 
-from builder import cache, incremental, output
+from builder import output
+from builder.incremental import briefs as incremental
+from builder.incremental import store as cache
 from builder.build import Result, build
 from builder.config import ENGINE_ROOT
 from builder.problems import BuildFailed
@@ -457,3 +459,26 @@ def test_the_progress_bar_shows_only_on_a_terminal_and_after_a_while() -> None:
         progress.close()
     assert "pages [" in slow.getvalue() and "5/10" in slow.getvalue() and slow.getvalue().endswith("\r\x1b[2K")
     assert piped.getvalue() == ""  # not a terminal: no bar in logs
+
+
+# -- charts that rank: the pages' fingerprints cover what the charts count ------------------------
+def test_mentions_that_reorder_a_capped_chart_rerender_its_page(tmp_path: Path) -> None:
+    # The network draws the 16 people named most, the coverage matrix 25 people × 10 sources: naming the
+    # last-ranked person often enough brings them into both pictures, in an incremental build as in a clean one.
+    import cast
+
+    root = cast.write(tmp_path / "cast")
+    out = root / "site"
+    build(root, out)
+    before = snapshot(out)
+    last = cast.PEOPLE - 1
+    mentions = " ".join(f"[[{cast.name(last)}]] spoke [@s0#p1]." for _ in range(60))
+    (root / "content/briefs/third.md").write_text(cast.brief("third", [last], 0, mentions + "\n"), encoding="utf-8")
+    build(root, out)
+    after, clean = snapshot(out), clean_build(root, tmp_path)
+    for page, chart in (("people/index.html", "chart-network"), ("sources/index.html", "chart-coverage")):
+        picture = before[page].decode().split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
+        assert cast.surname(last) not in picture, f"{page}: the last-ranked person is drawn before the edit"
+        assert clean[page] != before[page], f"{page}: the edit does not reach it (the test would prove nothing)"
+        assert after[page] == clean[page], f"{page}: the incremental build kept a stale chart"
+    assert after == clean

@@ -134,7 +134,7 @@ def test_coverage_matrix(real_site: Path) -> None:
     table_counts = [int(td.get_text()) for td in table.find("tbody").find_all("td")]
     shown = [t.get_text() for t in svg.find_all("text", class_="viz-count")]
     assert shown == [str(n) for n in table_counts if n]  # each count is written on its square
-    levels = [int(u["href"].removeprefix("#cov-l")) for u in svg.find_all("use")]
+    levels = [int(u["href"].removeprefix("#cov-l")) for u in cells]
     assert [lv == 0 for lv in levels] == [n == 0 for n in table_counts]
     assert max(levels) == 4
 
@@ -180,11 +180,10 @@ def test_large_casts_draw_the_people_named_most(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(visuals, "NETWORK_PEOPLE", 4)
     monkeypatch.setattr(visuals, "COVERAGE_PEOPLE", 5)
     monkeypatch.setattr(visuals, "COVERAGE_SOURCES", 2)
-    charts = visuals.Charts(project, graph)
     weight = {p.id: len(graph.mentions.get(p.id, ())) for p in project.people}
     assert len(set(weight.values())) > 1  # else "most named" would not be tested
 
-    network = soup(str(charts.network()))
+    network = soup(str(visuals.network(visuals.network_data(project, graph))))
     names = [" ".join(t.stripped_strings) for t in network.find("svg").find_all("text")]
     assert len(names) == 4
     shown = [p for p in project.people if p.name in names]
@@ -194,7 +193,7 @@ def test_large_casts_draw_the_people_named_most(monkeypatch: pytest.MonkeyPatch)
     pair_names = {td.get_text() for tr in network.find("tbody").find_all("tr") for td in tr.find_all("td")[:2]}
     assert pair_names <= set(names)  # the table says what the picture shows, no more
 
-    coverage = soup(str(charts.coverage()))
+    coverage = soup(str(visuals.coverage(visuals.coverage_data(project, graph))))
     assert len(coverage.find("svg").find_all("use")) == 5 * 2
     rows = [tr.find("th").get_text() for tr in coverage.find("tbody").find_all("tr")]
     assert len(rows) == 5 and set(rows) <= {p.name for p in project.people}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from builder import meta, publish, schema
-from builder.cache import Inputs, Prerendered, Stamp, Store, engine_digest, links_digest, sha
+from builder.incremental.store import Inputs, Prerendered, Stamp, Store, engine_digest, links_digest, sha
 from builder.config import Paths
 from builder.load import Loader, load_project
 from builder.markup import create_markdown, render_markdown

@@ -4,8 +4,8 @@
   whose size, mtime and inode are unchanged since an earlier scan keeps its digest without being read;
 - briefs: each brief's load and resolve result and its rendered body, keyed by the brief's bytes and by
   what it reads of the rest (the sources' words, and the names of people and organisations);
-- per output folder: each page's fingerprint (a digest of exactly what its template reads, see
-  `TEMPLATE_READS`), each file's digest and inode, so unchanged pages are neither rendered nor rewritten,
+- per output folder: each page's fingerprint (a digest of exactly what its template receives, see
+  `Fingerprints`), each file's digest and inode, so unchanged pages are neither rendered nor rewritten,
   and the last build's problems, so a build with nothing to do still reports its warnings.
 
 All of it is keyed by `engine_digest()` (the engine's code, Python and the installed packages): any change
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from builder.config import ENGINE_ROOT, Paths
-from builder.model import Document, Entity, Markdown, Project, Source
+from builder.model import BriefCard, Document, Entity, Markdown, Page, Project, SiteConfig, Source
 from builder.problems import Problem
 
 FORMAT = 3  # bump when what the cache stores changes shape
@@ -53,7 +53,7 @@ def engine_digest() -> str:
     global _engine
     if _engine is None:
         h = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
-        for path in sorted((ENGINE_ROOT / "builder").glob("*.py")):
+        for path in sorted((ENGINE_ROOT / "builder").rglob("*.py")):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         try:  # every installed distribution with its version: an upgrade invalidates the cache
             site = Path(sysconfig.get_paths()["purelib"])
@@ -400,28 +400,8 @@ class Prerendered(Markdown):
 
 
 # -- page fingerprints ----------------------------------------------------------------------------
-# What each template reads beyond its page's own context (`page.context`, title, description, path) and the
-# frame every page shares (base.html: site settings, the sections in the menu, the feed link). A template
-# that starts reading more must say so here, or incremental builds will keep its pages stale; a template
-# not listed is re-rendered whenever anything at all changes.
-TEMPLATE_READS: dict[str, tuple[str, ...]] = {
-    "brief.html": ("links",),
-    "entity.html": ("links",),
-    "source.html": ("links",),  # mentions in the text are the names matched in it
-    "page.html": ("links",),
-    "alias.html": (),
-    "404.html": (),
-    "search.html": (),
-    "home.html": ("home", "briefs", "people", "sources", "links"),
-    "briefs.html": ("briefs",),
-    "entities.html": ("people", "organisations", "together"),
-    "sources.html": ("sources", "people", "links"),
-    "claims.html": ("claims", "sources", "links"),
-    "timeline.html": ("events", "links"),
-    "glossary.html": ("terms", "links"),
-}
 _SKIP = frozenset({"pos", "key_lines", "tokens"})  # where a thing sits in its file is never shown on a page
-_MEMO_TYPES = (Document, Entity, Source)
+_MEMO_TYPES = (Document, Entity, Source, BriefCard)  # shared by many pages: digested once each
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -477,45 +457,22 @@ class Canon:
 
 
 def links_digest(project: Project) -> str:
-    """What rendering a brief's text reads of the rest: names (for mentions and wiki links), sources' words."""
+    """What rendering a brief's text reads of the rest: names (for mentions and wiki links), sources' words and kinds."""
     canon = Canon()
     names = [(e.kind, e.id, e.name, e.aliases, e.native_names) for e in project.entities]
-    sources = [(s.id, s.short, s.title, canon(s.text)) for s in project.sources]
+    sources = [(s.id, s.short, s.title, s.kind, canon(s.text)) for s in project.sources]  # kind: citation previews
     return sha(repr((names, sources)))
 
 
 class Fingerprints:
-    """For each page, a digest of exactly what its rendering reads (see TEMPLATE_READS)."""
+    """For each page, a digest of exactly what its rendering receives: its path, title and description, its
+    explicit context (builder/pages.py), the site settings, the templates, the engine, and the link tables
+    its filters reach (`links_digest`). Nothing else is given to a template, so no page can go stale."""
 
-    def __init__(self, project: Project, graph: Any, frame: Iterable[Any], templates: str) -> None:
-        self.project = project
-        self.graph = graph
+    def __init__(self, site: SiteConfig, links: str, templates: str) -> None:
         self.canon = Canon()
-        self.facets: dict[str, str] = {}
-        nav = (bool(project.organisations), bool(project.claims), bool(project.events), bool(project.terms),
-               [(d.slug, d.title) for d in project.pages])
-        self.frame = sha(repr((engine_digest(), templates, self.canon(project.site), nav, self.canon(list(frame)))))
+        self.frame = sha(repr((engine_digest(), templates, links, self.canon(site))))
 
-    def facet(self, name: str) -> str:
-        if name not in self.facets:
-            self.facets[name] = sha(repr(self._facet(name)))
-        return self.facets[name]
-
-    def _facet(self, name: str) -> Any:
-        p, c = self.project, self.canon
-        if name == "links":
-            return links_digest(p)
-        if name == "briefs":
-            return [(b.slug, b.title, b.summary, b.date, b.updated, b.order) for b in p.briefs]
-        if name == "together":
-            return c({k: dict(v) for k, v in self.graph.together.items()})
-        if name in ("people", "organisations", "sources", "claims", "events", "terms", "home", "pages"):
-            return c(getattr(p, name))
-        if name == "everything":
-            return (c(p), c({f.name: getattr(self.graph, f.name) for f in fields(self.graph)}))
-        raise KeyError(name)
-
-    def of(self, page: Any) -> str:
-        reads = TEMPLATE_READS.get(page.template, ("everything",))
+    def of(self, page: Page) -> str:
         own = (page.path, page.template, page.title, page.description, self.canon(page.context))
-        return sha(repr((self.frame, own, [self.facet(name) for name in reads])))
+        return sha(repr((self.frame, own)))
