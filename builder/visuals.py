@@ -228,7 +228,7 @@ def coverage(data: Coverage) -> Markup:
     label_w = max(CHAR * max(len(line) for p in people for line in name_lines(p.name)), 60) + 8
     cell, row = COVERAGE_CELL, 38.0
     # Narrow columns under source names slanted at 45°: twelve sources and two dozen people read at 390 px.
-    slant = CHAR * max(len(s.short) for s in sources) * 0.72
+    slant = CHAR * max(len(s.short) for s in sources) * 0.9 + 8  # wide fonts run past CHAR
     top = 12 + slant
     body = [_defs()]
     for j, s in enumerate(sources):
