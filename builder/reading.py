@@ -81,7 +81,7 @@ def checked(graph: Graph, brief: Document) -> Checked:
 class CitedIn:
     """One place that cites a source paragraph: a brief at a citation's spot, or a claim of the ledger."""
 
-    label: str  # the brief's title, or "Claim: …"
+    label: str  # the brief's title, or the claim's words
     path: str  # site path of the page ("briefs/x/" or "claims/")
     fragments: tuple[str, ...]  # the citing spots' ids, in reading order
 
@@ -99,7 +99,7 @@ def cited_in(project: Project, graph: Graph, source: Source) -> dict[str, list[C
     for claim in project.claims:
         for stance in claim.stances:
             if stance.source == source.id and stance.stance != "silent" and stance.at:
-                out[stance.at].append(CitedIn(f"Claim: {claim.claim}", "claims/", (claim.id,)))
+                out[stance.at].append(CitedIn(claim.claim, "claims/", (claim.id,)))
     return dict(out)
 
 
