@@ -48,14 +48,14 @@ def brief(slug: str, people: list[int], source: int, extra: str = "") -> str:
     names = " and ".join(f"[[{name(i)}]]" for i in people)
     ids = ", ".join(person_id(i) for i in people)
     return (f"---\ntitle: Brief {slug}\nsummary: What {slug} says.\npeople: [{ids}]\nsources: [s{source}]\n---\n"
-            f"{names} met the officials [@s{source}#p1].\n{extra}")
+            f"{names} met the officials [@s{source}#p2].\n{extra}")
 
 
 def files() -> dict[str, str]:
     out = {"content/site.yaml": "title: Cast Briefing\ndescription: A briefing with a large cast.\nlanguage: en\n"}
     out["content/people.yaml"] = "".join(
         f"- id: {person_id(i)}\n  name: {name(i)}\n  aliases: [{surname(i)}]\n  role: Official number {i}\n"
-        f"  profile: Named in the dispatches [@s0#p1].\n" for i in range(PEOPLE))
+        f"  profile: Named in the dispatches [@s0#p2].\n" for i in range(PEOPLE))
     out["content/sources.yaml"] = "".join(
         f"- id: s{s}\n  seed: s{s}.txt\n  title: Dispatch number {s} from the capital\n  short: D{s}\n"
         for s in range(SOURCES))

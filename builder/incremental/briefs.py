@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from builder import meta, publish, schema
+from builder import integrity, meta, publish, schema
 from builder.incremental.store import Inputs, Prerendered, Stamp, Store, engine_digest, links_digest, sha
 from builder.config import Paths
 from builder.load import Loader, load_project
@@ -108,7 +108,8 @@ def load_briefs(paths: Paths, project: Project | None, store: Store | None, stam
     files = brief_paths(paths)
     if project is None:  # the site settings are unusable: only the briefs' own load problems matter
         return fork_map(BriefWorker(paths, None), files, threshold=BRIEFS_PER_FORK)
-    context = sha(repr((links_digest(project), feed_root(project), bool(feed_fallback(project)))))
+    context = sha(repr((links_digest(project), feed_root(project), bool(feed_fallback(project)),
+                        integrity.context(project))))
     folder = paths.rel(paths.content / "briefs")
     keys = [brief_key(folder, path, stamps, context) for path in files]
     cached = store.get_briefs(keys) if store else {}
