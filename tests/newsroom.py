@@ -30,11 +30,12 @@ def named_in(source: int, paragraph: int) -> list[int]:
 
 def words(source: int, paragraph: int) -> str:
     who = ", ".join(name(i) for i in named_in(source, paragraph))
-    return (f"Report {source}.{paragraph}: {who} met the officials on day {paragraph + 1}, "
-            f"and the talks were called “slow but serious” by the envoy of desk {source}.")
+    return (f"Report {source}.{paragraph}: {who} met the officials on day {paragraph + 1}. "
+            f"The envoy called the talks “slow but serious”.")
 
 
 def seed(source: int) -> str:
+    """A headline (p1, as ingest numbers blocks), then the paragraphs p2…"""
     return f"Dispatch {source} from the capital\n\n" + "\n\n".join(
         words(source, p) for p in range(PARAGRAPHS)) + "\n"
 
@@ -44,11 +45,11 @@ def brief(n: int) -> str:
     people = ", ".join(f"p{i}" for i in named_in(a, 0))
     return (f"---\ntitle: Brief number {n}\nsummary: What the dispatches {a} and {b} say.\norder: {n}\n"
             f"people: [{people}]\nsources: [s{a}, s{b}]\n---\n"
-            f"The talks went on for days, the envoy calling them \"slow but serious\" "
-            f"[@s{a}#p1; @s{a}#p2; @s{a}#p3; @s{b}#p1].\n\n"
-            f"## The first day\n\nOfficials met on the first day [@s{a}#p1].\n\n"
-            f"## The second day\n\nThey met again [@s{b}#p2].\n\n"
-            f"## What was said\n\n> slow but serious\n> [@s{b}#p3]\n\n"
+            f"The talks went on for days. The envoy called the talks \"slow but serious\" "
+            f"[@s{a}#p2; @s{a}#p3; @s{a}#p4; @s{b}#p2].\n\n"
+            f"## The first day\n\nOfficials met on the first day [@s{a}#p2].\n\n"
+            f"## The second day\n\nThey met again [@s{b}#p3].\n\n"
+            f"## What was said\n\n> slow but serious\n> [@s{b}#p4]\n\n"
             f"The whole dispatch is worth reading [@s{b}].\n")
 
 
@@ -62,7 +63,7 @@ def claims() -> str:
             if stance == "silent":
                 out.append(f"    - {{source: s{s}, stance: silent}}\n")
             else:
-                out.append(f"    - {{source: s{s}, stance: {stance}, at: p{c + 1}, excerpt: \"day {c + 1},\"}}\n")
+                out.append(f"    - {{source: s{s}, stance: {stance}, at: p{c + 2}, excerpt: \"met the officials on day {c + 1}.\"}}\n")
     return "".join(out)
 
 
@@ -84,8 +85,8 @@ def files() -> dict[str, str]:
         out[f"content/briefs/brief-{n}.md"] = brief(n)
     out["content/claims.yaml"] = claims()
     out["content/timeline.yaml"] = (
-        f"- id: first\n  when: On the first day\n  date: \"{EVENT_DATE}\"\n  event: The talks open [@s0#p1].\n"
-        "- id: later\n  when: Some days later\n  event: The talks go on [@s1#p2].\n")
+        f"- id: first\n  when: On the first day\n  date: \"{EVENT_DATE}\"\n  event: The talks open [@s0#p2].\n"
+        "- id: later\n  when: Some days later\n  event: The talks go on [@s1#p3].\n")
     out["content/pages/about.md"] = ("---\ntitle: About this briefing\nsummary: How it is made.\n---\n"
                                      "::: note\nEvery fact is cited.\n:::\n")
     return out
