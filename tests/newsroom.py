@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import write_project
+
 SOURCES = 12
 PEOPLE = 40
 PARAGRAPHS = 5
@@ -93,8 +95,4 @@ def files() -> dict[str, str]:
 
 
 def write(root: Path) -> Path:
-    for rel, text in files().items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return root
+    return write_project(root, dict(files()))
