@@ -67,6 +67,7 @@ class Resolver:
             for name in entity.all_names:
                 self.names.setdefault(name.casefold(), entity.id)
         self.graph = Graph()
+        self.assessed: set[str] = set()  # sources some claim of the ledger gives a stance
         self.integrity = Integrity(project, matcher)
 
     # -- references -------------------------------------------------------------------------------
@@ -292,13 +293,14 @@ class Resolver:
                 self.markdown(text)
 
     def claims(self) -> None:
+        self.assessed = {stance.source for claim in self.project.claims for stance in claim.stances}
         for claim in self.project.claims:
             self.integrity.claim(claim, self.problems)
             self.check_claim_stances(claim)
 
     def check_claim_stances(self, claim: Claim) -> None:
-        """Each stance cites a real paragraph with a verbatim excerpt; a source with none is worth a warning,
-        since the claims page can only say it was "not assessed"."""
+        """Each stance cites a real paragraph with a verbatim excerpt; a source assessed elsewhere but not here is
+        worth a warning, since the claims page can only say it was "not assessed"."""
         seen: set[str] = set()
         for stance in claim.stances:
             if stance.source in seen:
@@ -315,7 +317,10 @@ class Resolver:
             if fold(stance.excerpt) not in fold(paragraph):
                 self.problems.error(stance.pos, f"excerpt is not verbatim in {stance.source}#{stance.at}",
                                     self.where_words_are(stance.excerpt, [stance.source]))
-        missing = [s.id for s in self.project.sources if s.id not in seen]
+        # A source the ledger assesses on other claims but not on this one was most likely forgotten. A source
+        # no claim assesses yet (one just added) reads "not assessed" everywhere without a warning, so adding
+        # a source keeps `check --strict` clean until the editor weighs it.
+        missing = [s.id for s in self.project.sources if s.id not in seen and s.id in self.assessed]
         if missing:
             self.problems.warning(claim.pos, f"claim '{claim.id}' records no stance for {', '.join(missing)}",
                                   "add a stance for each source (supports, contradicts, silent or unclear); "

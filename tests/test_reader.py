@@ -19,7 +19,7 @@ from builder import reading
 from builder.build import build
 from builder.citations import anchors_label, marked_spans
 from tests import newsroom
-from tests.conftest import run_cli
+from tests.conftest import run_cli, write_project
 from tests.publish_helpers import is_alias
 
 BUDGET = 60 * 1024  # bytes of HTML and CSS a page may weigh
@@ -320,8 +320,16 @@ def test_the_fixture_builds_byte_for_byte_the_same_twice(fixture_project: Path, 
     assert digest(again) == digest(large.root)
 
 
-def test_check_warns_per_claim_about_sources_with_no_stance(fixture_project: Path) -> None:
-    result = run_cli("--project", str(fixture_project), "check")
-    lines = [line for line in result.stderr.splitlines() + result.stdout.splitlines() if "records no stance" in line]
+def _no_stance_lines(root: Path) -> list[str]:
+    result = run_cli("--project", str(root), "check")
+    return [line for line in result.stderr.splitlines() + result.stdout.splitlines() if "records no stance" in line]
+
+
+def test_check_warns_per_claim_about_sources_with_no_stance(fixture_project: Path, tmp_path: Path) -> None:
+    lines = _no_stance_lines(fixture_project)
     assert len(lines) == 1 and lines[0].startswith("content/claims.yaml:") and "'claim-3'" in lines[0]
     assert "not assessed" in lines[0]
+    # a source just added, which no claim assesses yet, is "not assessed" everywhere but warns nowhere
+    files = newsroom.files()
+    files["content/sources.yaml"] += "- id: fresh\n  seed: s0.txt\n  title: A fresh copy\n"
+    assert _no_stance_lines(write_project(tmp_path / "p", files)) == lines
