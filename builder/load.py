@@ -173,8 +173,10 @@ class Loader:
                     ok = False
         if not ok:
             return IngestRules(), {}
-        return IngestRules(*(tuple(checked[g] or ()) for g in ("drop", "captions", "standfirst", "headings",
-                                                                 "headline", "drop_between"))), lines
+        groups = {g: tuple(checked[g] or ()) for g in schema.SOURCE_INGEST}
+        return IngestRules(drop=groups["drop"], captions=groups["captions"], standfirst=groups["standfirst"],
+                           headings=groups["headings"], headline=groups["headline"],
+                           drop_between=groups["drop_between"]), lines
 
     def seed(self, name: str, pos: Pos, rules: IngestRules) -> SourceText:
         path = self.paths.seeds / name

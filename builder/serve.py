@@ -205,8 +205,9 @@ class LiveSite:
         (on a large site they are most of a rebuild, and the editor is looking at a page, not searching)."""
         try:
             result = build(self.root, self.out, finish=finish)
-        except BuildFailed as failed:
-            return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors))
+        except BuildFailed as failed:  # the page gets every line, the terminal a summary past 20
+            return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors),
+                                summary(failed.problems.items))
         except Exception as crash:  # an engine bug must not take the server down with it
             traceback.print_exc()
             return self._failed([f"error: the build crashed: {type(crash).__name__}: {crash} — "
@@ -237,8 +238,8 @@ class LiveSite:
         if self.unfinished and not self.errors and time.monotonic() - self.last_build >= FINISH_AFTER_SECONDS:
             self.rebuild(finish=True, catching_up=True)
 
-    def _failed(self, lines: list[str], errors: int) -> bool:
-        for line in lines:
+    def _failed(self, lines: list[str], errors: int, printed: list[str] | None = None) -> bool:
+        for line in lines if printed is None else printed:
             print(line, file=sys.stderr)
         print(f"build failed: {errors} error(s); still serving the last good site, "
               "fix and save to rebuild", file=sys.stderr, flush=True)

@@ -12,7 +12,8 @@ import pytest
 
 from builder.build import load_and_resolve
 from builder.config import Paths
-from builder.integrity import attributions, key_terms, sentences
+from builder.integrity import attributions
+from builder.wording import key_terms, sentences
 from builder.markup import create_markdown
 from builder.problems import BuildFailed, Problems
 from tests.conftest import SITE_YAML, run_cli, write_project
