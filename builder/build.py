@@ -17,6 +17,7 @@ from builder.incremental.store import Inputs, OutputState, Store, remove_old_spa
 from builder.config import Paths
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
+from builder.write import claim_output
 
 if TYPE_CHECKING:
     from builder.model import Project
@@ -64,14 +65,22 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
     (they cost more than the rest of an edit's rebuild on a large site); the live server uses it and
     runs a full build once the editor pauses."""
     started = time.perf_counter()
+    out = claim_output(root, out) if out is not None else None  # before anything: refuse a folder not ours
     paths = Paths(root)
-    store = Store(paths)
+    store = Store(paths) if out is not None else unopened_store()  # `check` writes nothing, not even .cache/
     progress = Progress()
     try:
-        return _build(paths, out.resolve() if out is not None else None, strict, store, progress, started, finish)
+        return _build(paths, out, strict, store, progress, started, finish)
     finally:
         progress.close()
         store.close()
+
+
+def unopened_store() -> Store:
+    """A store that was never opened: every lookup misses and nothing is saved (Store's own disabled state)."""
+    store = Store.__new__(Store)
+    store.db, store.identity = None, b""
+    return store
 
 
 def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress: Progress, started: float,

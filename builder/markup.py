@@ -35,6 +35,13 @@ _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.IGNORECASE)
 
 # Attributes an author may set through {…} syntax, beside those markdown-it itself produces.
 _ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
+# Ids the page templates give their own elements (tests/test_hardening.py keeps the list true), and the
+# pattern of paragraph and caption anchors: a heading `## Main` or a `{#main}` may not take one, or the
+# page would hold two elements with one id (and "skip to content" would jump to the wrong one).
+PAGE_IDS = frozenset({"a-z", "briefs-h", "citing", "coverage-h", "disagree", "in-briefs", "in-sources", "main",
+                      "named", "network-h", "numbers", "people-h", "search", "sources-h", "story", "text",
+                      "together"})
+_PAGE_ANCHOR = re.compile(r"(?:p|fig)\d+\Z")
 _TAG_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 
@@ -104,6 +111,21 @@ def _sanitize_attrs(state: StateCore) -> None:
             clean(child)
     for token in state.tokens:
         clean(token)
+
+
+def _keep_page_ids(state: StateCore) -> None:
+    """Rename a Markdown id that the page around it uses: `main` becomes `main-section`."""
+    tokens = [t for token in state.tokens for t in (token, *(token.children or []))]
+    taken = {str(t.attrs["id"]) for t in tokens if "id" in t.attrs}
+    for token in tokens:
+        ident = str(token.attrs.get("id", ""))
+        if ident in PAGE_IDS or _PAGE_ANCHOR.match(ident):
+            new, n = f"{ident}-section", 1
+            while new in taken:
+                n += 1
+                new = f"{ident}-section-{n}"
+            taken.add(new)
+            token.attrSet("id", new)
 
 
 def _mark_quotations(state: StateCore) -> None:
@@ -215,6 +237,7 @@ def create_markdown() -> MarkdownIt:
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.core.ruler.push("sanitize_attrs", _sanitize_attrs)
+    md.core.ruler.push("keep_page_ids", _keep_page_ids)
     md.core.ruler.push("quotations", _mark_quotations)
     md.add_render_rule("citation", _render_citation)
     md.add_render_rule("wikilink", _render_wikilink)

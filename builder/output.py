@@ -11,7 +11,7 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import publish, zipper
@@ -23,10 +23,11 @@ from builder.markup import create_markdown
 from builder.model import Page, Project
 from builder.pages import build_pages
 from builder.parallel import Progress, fork_map
-from builder.problems import BuildFailed, Problems
+from builder.problems import BuildFailed, Pos, Problems
 from builder.render import Renderer, pygments_css
 from builder.resolve import Graph
-from builder.write import Staging, copy_assets
+from builder.safeloader import check_templates
+from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets, environment_fault
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
 _PER_ITEM = frozenset({"brief.html", "entity.html", "source.html", "alias.html", "page.html"})
@@ -40,18 +41,23 @@ class Site:
     files: dict[str, bytes]  # every file that is not a page: assets, feed, sitemap, data exports
     renderer: Renderer
     fingerprints: dict[str, str]
+    links_written: dict[str, list[Pos]] = field(default_factory=dict)  # where the content wrote each link
 
 
 def plan_site(paths: Paths, project: Project, graph: Graph, problems: Problems, inputs: Inputs) -> Site:
     renderer = Renderer(project, paths, create_markdown())
     dates = publish.feed_dates(project, problems)
     pages = build_pages(project, graph, has_feed=dates is not None)
-    files = copy_assets(paths.asset_dirs)
+    files = copy_assets(paths.asset_dirs, problems, paths.rel)
+    check_templates(paths.template_dirs, paths.rel, problems)
+    if problems.errors:
+        raise BuildFailed(problems)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
+    files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
     files.update(publish.site_files(project, pages, dates))  # feed, sitemap, robots.txt, data/
     prints = Fingerprints(project.site, links_digest(project), templates_digest(paths, inputs))
-    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages})
+    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages}, graph.links_written)
 
 
 def templates_digest(paths: Paths, inputs: Inputs) -> str:
@@ -197,7 +203,8 @@ def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None
 
 
 def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
-    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems)
+    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems,
+                  site.links_written)
 
 
 def write_output(site: Site, out: Path, previous: OutputState | None, links: dict[str, Links], problems: Problems,
@@ -208,8 +215,9 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
     `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces.
     `finish=False` (the live server, while an editor types) keeps the last search index and zip instead
     of making new ones; the state then says so (`before_finish` ""), so the next full build makes them."""
-    staging = Staging(out, spare)
+    staging: Staging | None = None
     try:
+        staging = Staging(out, spare)
         pages = render_site(site, staging, previous, links, progress)
         digests = put_files(site.files, staging, previous)
         progress.mark("render+stage")
@@ -229,10 +237,21 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         else:
             final = walk_site(staging.path)
         progress.mark("search index+zip")
-    except BaseException:
-        staging.abort()
+    except BaseException as exc:
+        trash = keep and keep.with_name(keep.name + "-trash")
+        if staging is not None:
+            staging.abort(trash)
+        if isinstance(exc, OSError) and staging is not None and staging.found_any:
+            # A file of the recycled last-but-one site could not be replaced (made undeletable since): start
+            # again from an empty folder, which needs nothing deleted.
+            return write_output(site, out, previous, links, problems, strict, progress, None, keep, finish)
+        if isinstance(exc, OSError):  # the disk or the folder, not the content: one line, no traceback
+            raise environment_fault(exc, out, staging and staging.path) from None
         raise
-    staging.commit(keep=keep)
+    try:
+        staging.commit(keep=keep)
+    except OSError as exc:
+        raise environment_fault(exc, out, staging.path) from None
     progress.mark("swap")
     files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
     return OutputState("", files, site.fingerprints, before, made), pages

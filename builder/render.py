@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Callable
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import Environment, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -17,6 +17,7 @@ from builder.markup import Links, Ref, render_markdown
 from builder.meta import head_meta
 from builder.model import Markdown, Page, Project, Source
 from builder.resolve import Graph, Mention
+from builder.safeloader import InputLoader
 from builder.textutil import fold
 
 
@@ -75,7 +76,7 @@ class Renderer:
         self.site = project.site
         self.md = md
         self._links: dict[str, SiteLinks] = {}
-        self.env = Environment(loader=FileSystemLoader([str(d) for d in paths.template_dirs]),
+        self.env = Environment(loader=InputLoader([str(d) for d in paths.template_dirs]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)

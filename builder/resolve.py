@@ -16,6 +16,7 @@ from builder.integrity import Integrity
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
 from builder.model import Document, Entity, Markdown, Project, Source
+from builder.names import folded
 from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
 
@@ -47,6 +48,8 @@ class Graph:
     citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
     together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
+    # Where the content wrote each relative link ([text](../x/)), so the link check can report a broken one there.
+    links_written: dict[str, list[Pos]] = field(default_factory=lambda: defaultdict(list))
 
 
 class Resolver:
@@ -62,7 +65,7 @@ class Resolver:
         self.spellings = [name for e in project.entities for name in (e.id, *e.all_names)]
         for entity in project.entities:
             for name in entity.all_names:
-                self.names.setdefault(name.casefold(), entity.id)
+                self.names.setdefault(folded(name), entity.id)
         self.graph = Graph()
         self.integrity = Integrity(project, matcher)
 
@@ -90,7 +93,7 @@ class Resolver:
         return out
 
     def entity_for(self, target: str) -> str | None:
-        return target if target in self.entities else self.names.get(target.casefold())
+        return target if target in self.entities else self.names.get(folded(target))
 
     def check_ids(self, ids: Iterable[str], known: dict[str, object], what: str, pos: Pos) -> None:
         for ident in ids:
@@ -156,8 +159,14 @@ class Resolver:
                                         f"'{child.meta['target']}'",
                                         did_you_mean(child.meta["target"], self.spellings)
                                         or "add them to content/people.yaml")
+            elif child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                if href and not ("//" in href or ":" in href.split("/", 1)[0]):  # relative: the site's own
+                    self.graph.links_written[href].append(pos)
             elif child.type == "image":
                 src = child.attrGet("src") or ""
+                if src and not ("//" in src or ":" in src.split("/", 1)[0]):
+                    self.graph.links_written[src].append(pos)
                 if "//" in src or ":" in src.split("/")[0]:
                     self.problems.error(pos, f"image from another site: {src}",
                                         "the site loads nothing from elsewhere; put the image in assets/")
@@ -217,21 +226,25 @@ class Resolver:
     # -- the project ------------------------------------------------------------------------------
     def sources_text(self) -> None:
         for source in self.project.sources:
+            anchors = self.nearest_anchors(source)
             for index, block in enumerate(source.text.blocks):
                 spans = [(m.start, m.end, m.entity) for m in self.matcher.finditer(block.text)]
                 if spans:
                     self.graph.spans[(source.id, index)] = spans
                 for start, end, entity in spans:
                     sentence, s_start, s_end = sentence_around(block.text, start, end)
-                    anchor = block.anchor or self.nearest_anchor(source, index)
-                    self.add_mention(Mention(entity, "source", source.id, anchor, sentence, s_start, s_end),
+                    self.add_mention(Mention(entity, "source", source.id, anchors[index], sentence, s_start, s_end),
                                      self.graph.entities_in_source[source.id])
 
     @staticmethod
-    def nearest_anchor(source: Source, index: int) -> str:
-        """Headlines and headings have no anchor of their own: point at the next paragraph."""
-        later = [b.anchor for b in source.text.blocks[index:] if b.anchor]
-        return later[0] if later else ""
+    def nearest_anchors(source: Source) -> list[str]:
+        """Each block's anchor; headlines and headings have none of their own, so point at the next
+        paragraph's. One pass from the end (looking ahead from each heading made long seeds quadratic)."""
+        anchors, following = [], ""
+        for block in reversed(source.text.blocks):
+            following = block.anchor or following
+            anchors.append(following)
+        return anchors[::-1]
 
     def briefs(self) -> None:
         for brief in self.project.briefs:
@@ -303,14 +316,17 @@ class Resolver:
                                     "cite the paragraph that gives this number, as written there")
 
     def unique_names(self) -> None:
-        owners: dict[str, Entity] = {}
+        """Spellings that differ only in case or Unicode form are one name: it must have one owner, or a
+        `[[LUKASHENKA]]` link and the backlinks of `Lukashenka` would go to different entities."""
+        owners: dict[str, tuple[Entity, str]] = {}
         for entity in self.project.entities:
             for name in entity.all_names:
-                other = owners.get(name)
+                other, spelled = owners.get(folded(name), (None, ""))
                 if other is not None and other.id != entity.id:
-                    self.problems.error(entity.pos, f"name or alias '{name}' is also used by '{other.id}'",
+                    same = "" if spelled == name else f" as '{spelled}' (the same name in another case or form)"
+                    self.problems.error(entity.pos, f"name or alias '{name}' is also used by '{other.id}'{same}",
                                         "each spelling must belong to one person or organisation")
-                owners.setdefault(name, entity)
+                owners.setdefault(folded(name), (entity, name))
 
     def co_mentions(self) -> None:
         groups = list(self.graph.entities_in_brief.values())

@@ -355,7 +355,7 @@ def test_pages_workflow_builds_and_deploys() -> None:
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     assert triggers["push"]["branches"] == ["main"] and "workflow_dispatch" in triggers
-    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["permissions"] == {}  # each job its own (tests/test_hardening.py runs zizmor over it)
     assert workflow["concurrency"]["group"] == "pages"
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
     uses = [s.get("uses", "").split("@")[0] for s in steps]
