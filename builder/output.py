@@ -181,7 +181,7 @@ def run_finish(staging: Staging, previous: OutputState | None, progress: Progres
     with zipper.reuse_from(live):  # the zip takes unchanged entries from the last
         # Looked up now, so it can be replaced (tests stop a build inside it); search bundles of unchanged
         # pages are kept from the live site.
-        publish.finish(staging.path, searched, live)
+        publish.finish(staging.path, live, searched)
     after = walk_site(staging.path)
     made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
     if previous:

@@ -223,7 +223,7 @@ def write_zip(site: Path) -> None:
     zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9)
 
 
-def finish(site: Path, searched: list[str], live: Path | None = None) -> None:
+def finish(site: Path, live: Path | None, searched: list[str]) -> None:
     """Over the finished pages, before the swap: the search index of the pages `searched` (keeping the
     `live` site's bundles whose pages are unchanged), then the zip of everything."""
     search.index_site(site, searched, live)
