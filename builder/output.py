@@ -173,7 +173,7 @@ def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) 
 
 
 def run_finish(staging: Staging, previous: OutputState | None, progress: Progress,
-               searched: list[str]) -> tuple[tuple[str, ...], Walk]:
+               searched: dict[str, str]) -> tuple[tuple[str, ...], Walk]:
     """Run the last steps over the staged site; what they made, and the site's files after them."""
     progress.update("search index and zip")
     staged = walk_site(staging.path)
@@ -239,7 +239,8 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         staging.sweep(set(digests) | set(made or ()))
         progress.mark("sweep")
         if made is None:
-            made, final = run_finish(staging, previous, progress, search.searched(site.pages))
+            searched = {path: digests[path] for path in search.searched(site.pages)}
+            made, final = run_finish(staging, previous, progress, searched)
         else:
             final = walk_site(staging.path)
         progress.mark("search index+zip")

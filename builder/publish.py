@@ -223,9 +223,9 @@ def write_zip(site: Path) -> None:
     zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9)
 
 
-def finish(site: Path, live: Path | None, searched: list[str]) -> None:
-    """Over the finished pages, before the swap: the search index of the pages `searched` (keeping the
-    `live` site's bundles whose pages are unchanged), then the zip of everything."""
+def finish(site: Path, live: Path | None, searched: dict[str, str]) -> None:
+    """Over the finished pages, before the swap: the search index of the pages `searched` (path → digest of
+    its bytes), keeping the `live` site's bundles whose pages are unchanged; then the zip of everything."""
     search.index_site(site, searched, live)
     write_zip(site)
     for path in site.rglob("*"):

@@ -189,11 +189,9 @@ def _pagefind_version() -> str:
         return str(_executable())
 
 
-def _pages_digest(site: Path, paths: list[str]) -> str:
-    digest = hashlib.sha256(f"pagefind {_pagefind_version()}\n".encode())
-    for rel in paths:
-        digest.update(f"{rel}\n{hashlib.sha256((site / rel).read_bytes()).hexdigest()}\n".encode())
-    return digest.hexdigest()
+def _pages_digest(pages: dict[str, str]) -> str:
+    """What a bundle depends on: its pages' paths and bytes (as digests), and the Pagefind that indexes them."""
+    return hashlib.sha256(repr((_pagefind_version(), sorted(pages.items()))).encode()).hexdigest()
 
 
 def _files(folder: Path) -> list[Path]:
@@ -242,14 +240,14 @@ def _run_pagefind(site: Path, paths: list[str], bundle: Path) -> None:
         raise _fail(f"Pagefind did not write {', '.join(missing)}")
 
 
-def index_site(site: Path, paths: list[str], live: Path | None = None) -> None:
-    """The search bundles of the finished pages `paths` in `site`, each kept from the `live` site when it
-    indexes the same pages, else made by Pagefind; the search UI's two files beside them."""
+def index_site(site: Path, pages: dict[str, str], live: Path | None = None) -> None:
+    """The search bundles of the finished pages in `site` (path → digest of its bytes), each kept from the
+    `live` site when it indexes the same pages, else made by Pagefind; the search UI's two files beside them."""
     if live is not None and not all((live / name).is_file() for name in PAGEFIND_UI):
         live = None  # a live site without the UI (not one of ours, or damaged): keep nothing from it
-    for folder, members in bundles(paths):
+    for folder, members in bundles(list(pages)):
         bundle = site / folder
-        digest = _pages_digest(site, members)
+        digest = _pages_digest({path: pages[path] for path in members})
         if live is not None and _keep(live / folder, bundle, digest):
             continue
         _run_pagefind(site, members, bundle)
