@@ -22,11 +22,13 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from builder.model import Entity, Page, Project
+from builder.parallel import cores
 from builder.problems import BuildFailed, Pos, Problems
 from builder.textutil import slugify
 
@@ -240,21 +242,28 @@ def _run_pagefind(site: Path, paths: list[str], bundle: Path) -> None:
         raise _fail(f"Pagefind did not write {', '.join(missing)}")
 
 
+def _bundle(site: Path, folder: str, pages: dict[str, str], live: Path | None) -> None:
+    bundle = site / folder
+    digest = _pages_digest(pages)
+    if live is not None and _keep(live / folder, bundle, digest):
+        return
+    _run_pagefind(site, sorted(pages), bundle)
+    _prune(bundle, _entry(bundle))
+    for name in PAGEFIND_UI:  # the same in every bundle (one Pagefind): one copy, beside them
+        os.replace(bundle / Path(name).name, site / name)
+    (bundle / INDEXED_MARKER).write_text(digest, encoding="ascii")
+
+
 def index_site(site: Path, pages: dict[str, str], live: Path | None = None) -> None:
     """The search bundles of the finished pages in `site` (path → digest of its bytes), each kept from the
-    `live` site when it indexes the same pages, else made by Pagefind; the search UI's two files beside them."""
+    `live` site when it indexes the same pages, else made by Pagefind; the search UI's two files beside them.
+
+    Bundles are made `cores()` at a time: one Pagefind run's last phase (writing its index) uses one core."""
     if live is not None and not all((live / name).is_file() for name in PAGEFIND_UI):
         live = None  # a live site without the UI (not one of ours, or damaged): keep nothing from it
-    for folder, members in bundles(list(pages)):
-        bundle = site / folder
-        digest = _pages_digest({path: pages[path] for path in members})
-        if live is not None and _keep(live / folder, bundle, digest):
-            continue
-        _run_pagefind(site, members, bundle)
-        _prune(bundle, _entry(bundle))
-        for name in PAGEFIND_UI:  # the UI is the same for every bundle: one copy, beside them
-            os.replace(bundle / Path(name).name, site / name)
-        (bundle / INDEXED_MARKER).write_text(digest, encoding="ascii")
+    with ThreadPoolExecutor(max_workers=cores()) as pool:
+        # list(): every bundle's failure is raised here, the first bundle's first.
+        list(pool.map(lambda item: _bundle(site, item[0], {p: pages[p] for p in item[1]}, live), bundles(list(pages))))
     for name in PAGEFIND_UI:
         if not (site / name).is_file():  # every bundle kept: the UI is the live site's
             os.link(live / name, site / name)  # type: ignore[operator]
