@@ -29,7 +29,7 @@ TIMER = """
 import sys, time
 from pathlib import Path
 from builder.config import Paths
-from builder.incremental import load_and_resolve
+from builder.build import load_and_resolve
 from builder.problems import Problems
 start = time.perf_counter()
 load_and_resolve(Paths(Path(sys.argv[1])), Problems())

@@ -90,7 +90,8 @@ def _occupied(out: Path) -> tuple[str, str] | None:
     marker = out / MARKER
     if names and not (os.path.isfile(marker) and not os.path.islink(marker)):
         return (f"holds files the build did not make (no {MARKER} marker); the build would replace them",
-                "empty the folder or choose a new one: the build writes only into a folder of its own")
+                "empty the folder or choose a new one: the build writes only into a folder of its own "
+                "(a site/ built by an older version, before the marker: delete it once)")
     return None
 
 

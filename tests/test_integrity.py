@@ -12,7 +12,7 @@ import pytest
 
 from builder.build import load_and_resolve
 from builder.config import Paths
-from builder.integrity import attributions
+from builder.integrity import attributions, names_speaker
 from builder.wording import key_terms, sentences
 from builder.markup import create_markdown
 from builder.problems import BuildFailed, Problems
@@ -233,6 +233,9 @@ def test_attribution_cues_name_their_speaker() -> None:
     assert attributions("Coale called it productive, according to reports from Belta.")[0][0] == \
         "reports from Belta"
     assert attributions("The talks went well.") == []
+    # a speaker the project does not list still counts when the sentence names them
+    assert names_speaker("It was productive, according to Belta.", "reports from the state news agency Belta", [])
+    assert not names_speaker("It was productive.", "reports from the state news agency Belta", [])
     assert key_terms("Sanctions were lifted") == key_terms("sanction lifting")
 
 
