@@ -340,7 +340,9 @@ def names_speaker(text: str, speaker: str, speaker_names: list[str]) -> bool:
     heads = {stem(w) for w in words if any(stem(w).startswith(stem(n)) for n in SPEAKER_NOUNS)} or \
         {stem(w) for w in words}
     said = key_terms(text) | {stem(w) for w in WORD.findall(text)}
-    return bool(heads & said) or any(has_word(name, text) for name in speaker_names)
+    # a speaker's own name counts, whether or not the project lists it ("according to reports from … Belta")
+    names = [*speaker_names, *(w for w in words if w[:1].isupper())]
+    return bool(heads & said) or any(has_word(name, text) for name in names)
 
 
 def _note_sources(claim: Claim) -> set[str]:

@@ -23,6 +23,7 @@ from builder.safeio import UnsafeInput, read_input
 from builder.yamlio import YList, line_of, parse_yaml
 
 T = TypeVar("T")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def read_text(paths: Paths, path: Path, problems: Problems) -> str | None:
@@ -307,10 +308,18 @@ class Loader:
 
     def events(self) -> list[Event]:
         events = self.records("timeline.yaml", schema.EVENT, "timeline event", lambda v, pos: Event(
-            v["id"], v["when"], self.field_markdown(v, "event", pos.path), pos))  # type: ignore[arg-type]
+            v["id"], v["when"], self.field_markdown(v, "event", pos.path), pos,  # type: ignore[arg-type]
+            self.day(v.get("date"), pos)))
         for event in events:
             self.page_anchor(event.id, event.pos, "timeline event")
         return events
+
+    def day(self, value: str | None, pos: Pos) -> str | None:
+        """A calendar day as written, or None (with an error) when it is not YYYY-MM-DD."""
+        if value is not None and not _DAY.fullmatch(value):
+            self.problems.error(pos, f"date {value!r} is not a calendar day", "write it as YYYY-MM-DD, e.g. 2025-09-11")
+            return None
+        return value
 
     def terms(self) -> list[Term]:
         def build(v: dict[str, Any], pos: Pos) -> Term:

@@ -177,6 +177,7 @@ class Event:
     when: str
     event: Markdown
     pos: Pos
+    date: str | None = None  # a calendar day (YYYY-MM-DD), only when a source gives one
 
 
 @dataclass(frozen=True)

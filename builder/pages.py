@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
-from builder import meta, search, visuals
+from builder import meta, reading, search, visuals
 from builder.model import BriefCard, Claim, Document, Entity, Page, Project, Source, Stance
 from builder.resolve import Graph, Mention
 
@@ -41,6 +41,7 @@ class Lookups:
         for brief in project.briefs:
             for entity_id in dict.fromkeys(graph.entities_in_brief.get(brief.slug, [])):
                 self.briefs_naming[entity_id].append(self.cards[brief.slug])
+        self.as_of = reading.as_of(project)  # the date an undated brief is shown "as of"
         self.stances: dict[str, list[tuple[Claim, Stance]]] = defaultdict(list)
         for claim in project.claims:
             for stance in claim.stances:
@@ -50,20 +51,23 @@ class Lookups:
 # -- the frame every page shares (base.html) ------------------------------------------------------
 def frame(project: Project, has_feed: bool) -> Context:
     """The menu's sections, whether there is a feed, and the published address."""
-    nav = [("briefs/", "Briefs"), ("people/", "People"), ("sources/", "Sources")]
-    nav += [("organisations/", "Organisations")] if project.organisations else []
-    nav += [("claims/", "Claims")] if project.claims else []
-    nav += [("timeline/", "Timeline")] if project.events else []
-    nav += [("glossary/", "Glossary")] if project.terms else []
-    nav += [(doc.slug + "/", doc.title) for doc in project.pages]
-    nav += [("search/", "Search")]
-    return {"nav": tuple(nav), "has_feed": has_feed, "base_url": meta.base_url(project.site)}
+    """The menu's sections as (target, label, shown in a phone's header: the ways in that fit one line; every
+    section is in every page's footer), whether there is a feed, and the published address."""
+    nav = [("briefs/", "Briefs", True), ("people/", "People", True), ("sources/", "Sources", True)]
+    nav += [("organisations/", "Organisations", False)] if project.organisations else []
+    nav += [("claims/", "Claims", True)] if project.claims else []
+    nav += [("timeline/", "Timeline", False)] if project.events else []
+    nav += [("glossary/", "Glossary", False)] if project.terms else []
+    nav += [(doc.slug + "/", doc.slug.replace("-", " ").capitalize(), False) for doc in project.pages]
+    nav += [("search/", "Search", True)]
+    about = "about/" if any(doc.slug == "about" for doc in project.pages) else None
+    return {"nav": tuple(nav), "has_feed": has_feed, "base_url": meta.base_url(project.site), "about": about}
 
 
 # -- one context per page kind --------------------------------------------------------------------
 def home_context(project: Project, graph: Graph, lookups: Lookups) -> Context:
     return {"bullets": project.home.bullets, "key_numbers": project.home.key_numbers,
-            "disputed": [c for c in project.claims if c.disputed],
+            "disputed": [c for c in project.claims if c.disputed], "as_of": reading.as_of(project),
             "briefs": list(lookups.cards.values()), "people": project.people, "sources": project.sources}
 
 
@@ -76,7 +80,11 @@ def brief_context(project: Project, graph: Graph, brief: Document, lookups: Look
     named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
     cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
     cited += [s for s in brief.sources if s not in cited]
-    return {"brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources]}
+    before, after = reading.neighbours(project, brief)
+    return {"brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources],
+            "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": lookups.as_of,
+            "minutes": reading.reading_minutes(brief), "before": before, "after": after,
+            "checked": reading.checked(graph, brief)}
 
 
 def entities_context(project: Project, graph: Graph, section: str, members: list[Entity]) -> Context:
@@ -114,7 +122,8 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
     return {"source": source, "people": [e for e in named if e.kind == "person"],
             "organisations": [e for e in named if e.kind == "organisation"],
             "briefs": [lookups.cards[s] for s in graph.briefs_citing.get(source.id, []) if s in lookups.cards],
-            "stances": list(lookups.stances.get(source.id, [])), "spans": spans}
+            "stances": list(lookups.stances.get(source.id, [])), "spans": spans,
+            "cited_in": reading.cited_in(project, graph, source)}
 
 
 def build_pages(project: Project, graph: Graph, has_feed: bool) -> list[Page]:
@@ -148,10 +157,11 @@ def build_pages(project: Project, graph: Graph, has_feed: bool) -> list[Page]:
     if project.claims:
         pages.append(Page("claims/index.html", "claims.html", "Claims and sources",
                           "Each claim the briefing rests on, and what every source says of it.",
-                          {"claims": project.claims, "sources": project.sources}))
+                          {"topics": reading.ledger(project), "sources": project.sources}))
     if project.events:
         pages.append(Page("timeline/index.html", "timeline.html", "Timeline",
-                          "The events in the order the sources give them, each cited.", {"events": project.events}))
+                          "The events in the order the sources give them, each cited.",
+                          {"events": project.events, "dates": {e.id: reading.day(e.date) for e in project.events}}))
     if project.terms:
         pages.append(Page("glossary/index.html", "glossary.html", "Glossary",
                           "Terms a newcomer to the story needs, with their sources.", {"terms": project.terms}))

@@ -115,7 +115,7 @@ def feed_xml(project: Project, dates: dict[str, str]) -> str:
     site = project.site
     base = meta.base_url(site)
     md = create_markdown()
-    links = SiteLinks(project, base or "")
+    links = SiteLinks(project, base or "", previews=False)
     entries = [_feed_entry(project, b, dates[b.slug], markdown_html(md, b.body, links))
                for b in project.briefs]
     feed_id = base or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{site.title}").urn

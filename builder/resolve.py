@@ -15,7 +15,7 @@ from markdown_it.token import Token
 from builder.integrity import Integrity
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
-from builder.model import Document, Entity, Markdown, Project, Source
+from builder.model import Claim, Document, Entity, Markdown, Project, Source
 from builder.names import folded
 from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
@@ -48,6 +48,9 @@ class Graph:
     citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
     together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
+    # source id → (paragraph anchor, brief slug, the citation's spot id) for every citation in a brief
+    cited_at: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    quotes_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # verified verbatim
     # Where the content wrote each relative link ([text](../x/)), so the link check can report a broken one there.
     links_written: dict[str, list[Pos]] = field(default_factory=lambda: defaultdict(list))
 
@@ -67,6 +70,7 @@ class Resolver:
             for name in entity.all_names:
                 self.names.setdefault(folded(name), entity.id)
         self.graph = Graph()
+        self.assessed: set[str] = set()  # sources some claim of the ledger gives a stance
         self.integrity = Integrity(project, matcher)
 
     # -- references -------------------------------------------------------------------------------
@@ -120,10 +124,10 @@ class Resolver:
                 quote_failed = quote_failed or failed
             else:
                 if block_quote and not quote_failed:
-                    self.check_block_quote(block_quote, quote_refs)
+                    self.record_quotes(brief, self.check_block_quote(block_quote, quote_refs))
                 block_quote, quote_refs, quote_failed = [], [], False
                 if not failed:  # one wrong citation is one error, not a cascade of quotation errors
-                    self.check_quotes(text, refs, pos)
+                    self.record_quotes(brief, self.check_quotes(text, refs, pos))
                     if refs and not depth["note"]:
                         for message, hint in self.integrity.paragraph(token):
                             self.problems.warning(pos, message, hint)
@@ -134,9 +138,23 @@ class Resolver:
                                       "editorial context in a '::: note' block")
             if brief is not None:
                 self.record_brief_mentions(brief, token, text)
+                self.record_spots(brief, token)
         if block_quote and not quote_failed:
-            self.check_block_quote(block_quote, quote_refs)
+            self.record_quotes(brief, self.check_block_quote(block_quote, quote_refs))
         return refs_seen
+
+    def record_quotes(self, brief: str | None, verified: list[str]) -> None:
+        if brief is not None and verified:
+            self.graph.quotes_in_brief[brief].extend(verified)
+
+    def record_spots(self, brief: str, token: Token) -> None:
+        """Where each citation of a brief stands (its spot id), so the cited paragraph can link back to it."""
+        for child in token.children or []:
+            spot = child.meta.get("spot") if child.type == "citation" else None
+            for ref in (child.meta.get("refs") or []) if spot else []:
+                source = self.sources.get(ref.source)
+                if source is not None and (not ref.anchor or ref.anchor in source.text.by_anchor()):
+                    self.graph.cited_at[ref.source].append((ref.anchor, brief, spot))
 
     def inline_refs(self, token: Token, pos: Pos) -> tuple[list[Ref], bool]:
         """The paragraph's valid citations, and whether it had a citation that failed (already reported)."""
@@ -172,18 +190,16 @@ class Resolver:
                                         "the site loads nothing from elsewhere; put the image in assets/")
         return refs, failed
 
-    def check_quotes(self, text: str, refs: list[Ref], pos: Pos) -> None:
-        for match in QUOTE.finditer(text):
-            quote = match.group(1) or match.group(2)
-            self.verify_quote(quote, refs, pos)
+    def check_quotes(self, text: str, refs: list[Ref], pos: Pos) -> list[str]:
+        """The paragraph's quotations found verbatim in what it cites (each wrong one is an error)."""
+        quotes = [match.group(1) or match.group(2) for match in QUOTE.finditer(text)]
+        return [quote for quote in quotes if self.verify_quote(quote, refs, pos)]
 
-    def check_block_quote(self, paragraphs: list[tuple[Token, Pos]], refs: list[Ref]) -> None:
-        for token, pos in paragraphs:
-            quote = inline_text(token).strip().strip("“”\"").strip()
-            if quote:
-                self.verify_quote(quote, refs, pos)
+    def check_block_quote(self, paragraphs: list[tuple[Token, Pos]], refs: list[Ref]) -> list[str]:
+        quotes = [inline_text(token).strip().strip("“”\"").strip() for token, _ in paragraphs]
+        return [q for q, (_, pos) in zip(quotes, paragraphs) if q and self.verify_quote(q, refs, pos)]
 
-    def verify_quote(self, quote: str, refs: list[Ref], pos: Pos) -> None:
+    def verify_quote(self, quote: str, refs: list[Ref], pos: Pos) -> bool:
         shown = quote if len(quote) <= 60 else quote[:57] + "…"
         if not refs:
             self.problems.error(pos, f"quotation “{shown}” has no citation",
@@ -192,6 +208,9 @@ class Resolver:
             cited = "; ".join(f"{r.source}#{r.anchor}" if r.anchor else r.source for r in refs)
             self.problems.error(pos, f"misquotation: “{shown}” is not verbatim in {cited}",
                                 self.where_words_are(quote, [r.source for r in refs]))
+        else:
+            return True
+        return False
 
     def where_words_are(self, words: str, cited: list[str]) -> str:
         """A hint naming the paragraphs that do hold these words (cited sources first), if any do."""
@@ -287,25 +306,38 @@ class Resolver:
                 self.markdown(text)
 
     def claims(self) -> None:
+        self.assessed = {stance.source for claim in self.project.claims for stance in claim.stances}
         for claim in self.project.claims:
             self.integrity.claim(claim, self.problems)
-            seen: set[str] = set()
-            for stance in claim.stances:
-                if stance.source in seen:
-                    self.problems.error(stance.pos, f"claim '{claim.id}' lists source '{stance.source}' twice",
-                                        "give each source one stance")
-                seen.add(stance.source)
-                if stance.stance == "silent":
-                    if self.check_ref(Ref(stance.source, ""), stance.pos) is None:
-                        continue
-                    continue
-                source = self.check_ref(Ref(stance.source, stance.at), stance.pos)
-                if source is None:
-                    continue
-                paragraph = source.text.by_anchor()[stance.at].text
-                if fold(stance.excerpt) not in fold(paragraph):
-                    self.problems.error(stance.pos, f"excerpt is not verbatim in {stance.source}#{stance.at}",
-                                        self.where_words_are(stance.excerpt, [stance.source]))
+            self.check_claim_stances(claim)
+
+    def check_claim_stances(self, claim: Claim) -> None:
+        """Each stance cites a real paragraph with a verbatim excerpt; a source assessed elsewhere but not here is
+        worth a warning, since the claims page can only say it was "not assessed"."""
+        seen: set[str] = set()
+        for stance in claim.stances:
+            if stance.source in seen:
+                self.problems.error(stance.pos, f"claim '{claim.id}' lists source '{stance.source}' twice",
+                                    "give each source one stance")
+            seen.add(stance.source)
+            if stance.stance == "silent":
+                self.check_ref(Ref(stance.source, ""), stance.pos)
+                continue
+            source = self.check_ref(Ref(stance.source, stance.at), stance.pos)
+            if source is None:
+                continue
+            paragraph = source.text.by_anchor()[stance.at].text
+            if fold(stance.excerpt) not in fold(paragraph):
+                self.problems.error(stance.pos, f"excerpt is not verbatim in {stance.source}#{stance.at}",
+                                    self.where_words_are(stance.excerpt, [stance.source]))
+        # A source the ledger assesses on other claims but not on this one was most likely forgotten. A source
+        # no claim assesses yet (one just added) reads "not assessed" everywhere without a warning, so adding
+        # a source keeps `check --strict` clean until the editor weighs it.
+        missing = [s.id for s in self.project.sources if s.id not in seen and s.id in self.assessed]
+        if missing:
+            self.problems.warning(claim.pos, f"claim '{claim.id}' records no stance for {', '.join(missing)}",
+                                  "add a stance for each source (supports, contradicts, silent or unclear); "
+                                  "until then the claims page shows it as “not assessed”")
 
     def key_numbers(self) -> None:
         for number in self.project.home.key_numbers:

@@ -232,6 +232,7 @@ CLAIM = {
 EVENT = {
     "id": Field("id", "a stable identifier, used as the event's anchor", required=True),
     "when": Field("str", "when it happened, in the sources' own relative terms", required=True),
+    "date": Field("str", "the calendar day (YYYY-MM-DD), only when a source gives it (never invented)"),
     "event": Field("text", "what happened, cited (Markdown)", required=True),
 }
 

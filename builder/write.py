@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
+import rcssmin
+
 from builder.config import ENGINE_ROOT
 from builder.problems import BuildFailed, Pos, Problems
 from builder.safeio import UnsafeInput, read_input
@@ -36,12 +38,15 @@ def copy_assets(asset_dirs: Iterable[Path], problems: Problems, shown: Callable[
     """Every asset file by its site path (assets/…); later folders override earlier ones.
 
     Each is read as an input (its project being the folder's parent): a link out of the project, a FIFO
-    or a device is an error at its path, never published."""
+    or a device is an error at its path, never published. Stylesheets are minified (comments and spaces
+    out): every page carries one, within its weight budget."""
     files: dict[str, bytes] = {}
     for directory in asset_dirs:
         for path in input_files(directory):
             try:
-                files["assets/" + path.relative_to(directory).as_posix()] = read_input(directory.parent, path)
+                data = read_input(directory.parent, path)
+                files["assets/" + path.relative_to(directory).as_posix()] = \
+                    rcssmin.cssmin(data) if path.suffix == ".css" else data
             except UnsafeInput as unsafe:
                 problems.error(Pos(shown(path)), unsafe.message, unsafe.hint)
     return files
