@@ -36,9 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def report(problems: Problems) -> None:
-    for problem in problems.sorted():
-        print(problem, file=sys.stderr)
+def report(problems: Problems, notes: list[str] = ()) -> None:  # type: ignore[assignment]
+    for line in [*notes, *problems.sorted()]:
+        print(line, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,14 +49,14 @@ def main(argv: list[str] | None = None) -> int:
             from builder.build import build
             out = args.out or root / "site"
             result = build(root, out, strict=args.strict)
-            report(result.problems)
+            report(result.problems, result.notes)
             print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {out}: "
                   f"{result.written} pages written, {result.unchanged} unchanged, "
                   f"{len(result.problems.warnings)} warning(s)")
         elif args.command == "check":
             from builder.build import build
             result = build(root, None, strict=args.strict)
-            report(result.problems)
+            report(result.problems, result.notes)
             print(f"checked {result.pages} pages: no errors, {len(result.problems.warnings)} warning(s)")
         elif args.command == "new":
             from builder.scaffold import new_brief

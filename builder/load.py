@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from dataclasses import replace
+from typing import Any, Callable, Iterable, TypeVar
 
 from markdown_it import MarkdownIt
 
@@ -18,6 +19,7 @@ from builder.markup import split_front_matter
 from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Markdown, Project, SiteConfig,
                            Source, SourceText, Stance, Term)
 from builder.problems import Pos, Problems, did_you_mean
+from builder.safeio import UnsafeInput, read_input
 from builder.yamlio import YList, parse_yaml
 
 T = TypeVar("T")
@@ -26,21 +28,21 @@ T = TypeVar("T")
 class Loader:
     """Reads one project's content; `problems` collects everything wrong with it."""
 
-    def __init__(self, paths: Paths, md: MarkdownIt, problems: Problems) -> None:
+    def __init__(self, paths: Paths, md: MarkdownIt, problems: Problems,
+                 read: Callable[[Path], bytes] | None = None) -> None:
         self.paths = paths
         self.md = md
         self.problems = problems
+        # How a file's bytes are read: safely (builder/safeio.py), or from what the build's input scan read.
+        self.read: Callable[[Path], bytes] = read or (lambda path: read_input(paths.root, path))
 
     # -- files ------------------------------------------------------------------------------------
     def read_text(self, path: Path) -> str | None:
         rel = self.paths.rel(path)
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            self.problems.error(Pos(rel), "file not found", "create it, or fix the name that points to it")
-            return None
-        except OSError as exc:
-            self.problems.error(Pos(rel), f"cannot read file: {exc.strerror}", "check its permissions")
+            data = self.read(path)
+        except UnsafeInput as refused:
+            self.problems.error(Pos(rel), refused.message, refused.hint)
             return None
         try:
             return data.decode("utf-8")
@@ -290,20 +292,15 @@ class Loader:
                         tuple(values.get("sources") or ()), dict(values["_lines"]))
 
 
-def load_project(paths: Paths, md: MarkdownIt, problems: Problems,
-                 briefs: Callable[[Loader], list[Document]] | None = None) -> Project | None:
-    """Everything the content says, or None when site settings are unusable.
-
-    `briefs` loads the briefs instead (the build's cached, multi-core loader passes `lambda _: []`).
-    """
-    loader = Loader(paths, md, problems)
-    found = briefs(loader) if briefs else loader.documents("briefs", schema.BRIEF, "brief")
+def load_content(loader: Loader) -> Project | None:
+    """Everything the content says but the briefs (`with_briefs` adds them), or None when site settings are
+    unusable. The build loads each brief on its own (builder/incremental/briefs.py)."""
     site = loader.site()
     project = Project(
         site=site,  # type: ignore[arg-type]
         sources=tuple(loader.sources()),
         entities=tuple(loader.entities()),
-        briefs=tuple(sorted(found, key=lambda d: (d.order, d.slug))),
+        briefs=(),
         pages=tuple(loader.documents("pages", schema.PAGE, "page", schema.SECTIONS)),
         claims=tuple(loader.claims()),
         events=tuple(loader.events()),
@@ -311,3 +308,16 @@ def load_project(paths: Paths, md: MarkdownIt, problems: Problems,
         home=loader.home(),
     )
     return project if site else None
+
+
+def with_briefs(project: Project, briefs: Iterable[Document]) -> Project:
+    """The project with its briefs, in the order lists show them."""
+    return replace(project, briefs=tuple(sorted(briefs, key=lambda d: (d.order, d.slug))))
+
+
+def load_project(paths: Paths, md: MarkdownIt, problems: Problems) -> Project | None:
+    """Everything the content says, briefs included, or None when site settings are unusable."""
+    loader = Loader(paths, md, problems)
+    briefs = loader.documents("briefs", schema.BRIEF, "brief")
+    project = load_content(loader)
+    return with_briefs(project, briefs) if project else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from builder.problems import Pos
+from builder.problems import Pos, Problem
 
 BlockKind = Literal["headline", "heading", "standfirst", "paragraph", "caption"]
 
@@ -230,3 +230,15 @@ class Project:
     @property
     def organisations(self) -> tuple[Entity, ...]:
         return tuple(e for e in self.entities if e.kind == "organisation")
+
+
+@dataclass
+class BriefResult:
+    """One brief loaded, resolved and its text rendered: all the build needs of it, without its tokens."""
+
+    document: Document | None  # None when it could not be loaded
+    digest: str  # sha256 of the bytes it was made from ("" when the file could not be read)
+    html: dict[str, str]  # its text rendered for its own page (by root), and for the feed when it may be in it
+    load_problems: list[Problem]
+    resolve_problems: list[Problem]
+    graph: dict[str, dict[Any, Any]]  # its share of each Graph field, in the order resolve made it

@@ -12,11 +12,14 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
+from markupsafe import Markup
+
 from builder import meta, search, visuals
 from builder.model import BriefCard, Claim, Document, Entity, Page, Project, Source, Stance
 from builder.resolve import Graph, Mention
 
 Context = dict[str, Any]
+BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
 
 
 def _anchor_order(anchor: str) -> tuple[int, int]:
@@ -71,12 +74,13 @@ def briefs_context(project: Project, lookups: Lookups) -> Context:
     return {"briefs": list(lookups.cards.values())}
 
 
-def brief_context(project: Project, graph: Graph, brief: Document, lookups: Lookups) -> Context:
+def brief_context(project: Project, graph: Graph, brief: Document, body: str, lookups: Lookups) -> Context:
     entities, sources = lookups.entities, lookups.sources
     named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
     cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
     cited += [s for s in brief.sources if s not in cited]
-    return {"brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources]}
+    return {"brief": brief, "body": Markup(body), "named": named,
+            "cited": [sources[s] for s in cited if s in sources]}
 
 
 def entities_context(project: Project, graph: Graph, section: str, members: list[Entity]) -> Context:
@@ -117,8 +121,9 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
             "stances": list(lookups.stances.get(source.id, [])), "spans": spans}
 
 
-def build_pages(project: Project, graph: Graph, has_feed: bool) -> list[Page]:
-    """Every page of the site, each with its own context and the shared frame."""
+def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]], has_feed: bool) -> list[Page]:
+    """Every page of the site, each with its own context and the shared frame; `bodies`: each brief's text
+    as HTML, by slug and then by the root of the page showing it."""
     site = project.site
     lookups = Lookups(project, graph)
     pages = [Page("index.html", "home.html", site.title, site.description, home_context(project, graph, lookups)),
@@ -126,7 +131,7 @@ def build_pages(project: Project, graph: Graph, has_feed: bool) -> list[Page]:
                   briefs_context(project, lookups))]
     for brief in project.briefs:
         pages.append(Page(f"briefs/{brief.slug}/index.html", "brief.html", brief.title, brief.summary,
-                          brief_context(project, graph, brief, lookups)))
+                          brief_context(project, graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":

@@ -20,10 +20,8 @@ from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from builder import meta, search, zipper
-from builder.markup import create_markdown
-from builder.model import Document, Page, Project
+from builder.model import Document, Page, Project, SiteConfig
 from builder.problems import Problems
-from builder.render import SiteLinks, markdown_html
 
 ZIP_NAME = "briefing.zip"
 ZIP_FOLDER = "briefing/"  # one folder inside the zip, so unpacking does not spill files
@@ -95,14 +93,17 @@ def _feed_entry(project: Project, brief: Document, updated: str, body: str) -> s
         "  </entry>"])
 
 
-def feed_xml(project: Project, dates: dict[str, str]) -> str:
-    """An Atom 1.0 feed of the briefs; relative links resolve from the feed, which sits at the root."""
+def feed_root(site: SiteConfig) -> str:
+    """Where the feed's links start: the site's address, or nothing (relative to the feed, at the top)."""
+    return meta.base_url(site) or ""
+
+
+def feed_xml(project: Project, dates: dict[str, str], bodies: dict[str, dict[str, str]]) -> str:
+    """An Atom 1.0 feed of the briefs, each with its text as HTML (`bodies`: by slug, then by root)."""
     site = project.site
     base = meta.base_url(site)
-    md = create_markdown()
-    links = SiteLinks(project, base or "")
-    entries = [_feed_entry(project, b, dates[b.slug], markdown_html(md, b.body, links))
-               for b in project.briefs]
+    root = feed_root(site)
+    entries = [_feed_entry(project, b, dates[b.slug], bodies[b.slug][root]) for b in project.briefs]
     feed_id = base or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{site.title}").urn
     head = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -176,20 +177,22 @@ def feed_dates(project: Project, problems: Problems) -> dict[str, str] | None:
     return entry_dates(project, problems) if project.briefs else None
 
 
-def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None) -> dict[str, bytes]:
+def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None,
+               bodies: dict[str, dict[str, str]]) -> dict[str, bytes]:
     """Every non-page file this module adds, in memory, before the link check; a feed when `dates`."""
     files = exports(project)
     files["robots.txt"] = robots_txt(project).encode()
     if meta.base_url(project.site):
         files["sitemap.xml"] = sitemap_xml(project, pages).encode()
     if dates is not None:
-        files["feed.xml"] = feed_xml(project, dates).encode("utf-8")
+        files["feed.xml"] = feed_xml(project, dates, bodies).encode("utf-8")
     return files
 
 
 # -- the last steps, in the staging folder before the swap ----------------------------------------
-def write_zip(site: Path) -> None:
-    """The whole site as one zip: sorted entries, fixed times and modes, so two builds match."""
+def write_zip(site: Path, previous: Path | None = None) -> None:
+    """The whole site as one zip: sorted entries, fixed times and modes, so two builds match. Entries of the
+    zip in `previous` (the live site) are reused where their file is unchanged."""
     target = site / ZIP_NAME
     paths = sorted((p for p in site.rglob("*") if p.is_file() and p != target),
                    key=lambda p: p.relative_to(site).as_posix())
@@ -202,14 +205,16 @@ def write_zip(site: Path) -> None:
         return info
     # The same bytes as zipfile's writestr(..., compresslevel=9), compressed on every core, and reusing
     # the last build's entries for unchanged files.
-    zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9)
+    zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9,
+                 previous=previous)
 
 
-def finish(site: Path) -> None:
-    """Over the finished pages, before the swap: the search index, then the zip of everything."""
+def finish(site: Path, previous: Path | None = None) -> None:
+    """Over the finished pages, before the swap: the search index, then the zip of everything (reusing
+    the zip of `previous`, the live site, where it can)."""
     search.index_site(site)
-    write_zip(site)
+    write_zip(site, previous)
     for path in site.rglob("*"):
         if path.is_file():
-            os.utime(path, (0, 0))  # as write_site does for the pages: fixed times, repeatable trees
+            os.utime(path, (0, 0))  # as Staging.write does for the pages: fixed times, repeatable trees
 

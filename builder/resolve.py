@@ -7,14 +7,14 @@ each person learns every source paragraph and brief that mentions them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterable, Sequence
 
 from markdown_it.token import Token
 
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
-from builder.model import Document, Entity, Markdown, Project, Source
+from builder.model import BriefResult, Document, Entity, Markdown, Project, Source
 from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
 
@@ -307,17 +307,39 @@ class Resolver:
 
 
 def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
-            briefs: Callable[[Resolver], None] = Resolver.briefs) -> Graph:
+            briefs: Sequence[BriefResult] | None = None) -> Graph:
     """Check every reference and build the cross-link graph.
 
-    `briefs` resolves the briefs; the build passes one that merges results cached or made on other cores.
+    `briefs`: each brief already resolved on its own (`Resolver.brief`, as the build does on every core),
+    in the project's brief order; they are merged into the same graph resolving them here would give.
     """
     resolver = Resolver(project, matcher, problems)
     resolver.unique_names()
     resolver.sources_text()
-    briefs(resolver)
+    if briefs is None:
+        resolver.briefs()
+    else:
+        for result in briefs:
+            problems.extend(result.resolve_problems)
+            for name, share in result.graph.items():
+                _merge(getattr(resolver.graph, name), share)
     resolver.editorial_fields()
     resolver.claims()
     resolver.key_numbers()
     resolver.co_mentions()
     return resolver.graph
+
+
+def graph_share(graph: Graph) -> dict[str, dict[Any, Any]]:
+    """A graph as plain dicts of its non-empty fields: one brief's share, to merge with `resolve(briefs=…)`."""
+    return {f.name: dict(getattr(graph, f.name)) for f in fields(graph) if getattr(graph, f.name)}
+
+
+def _merge(target: dict[Any, Any], share: dict[Any, Any]) -> None:
+    for key, value in share.items():
+        if isinstance(value, Counter):
+            target.setdefault(key, Counter()).update(value)
+        elif isinstance(value, list):
+            target.setdefault(key, []).extend(value)
+        else:
+            target[key] = value

@@ -25,6 +25,7 @@ import watchfiles
 
 from builder.build import build
 from builder.config import Paths
+from builder.incremental.state import IncrementalState
 from builder.problems import BuildFailed
 
 LIVE_PREFIX = "/__briefing/"
@@ -141,6 +142,8 @@ class LiveSite:
     last_reload: float = 0.0  # time.time() of the last reload event, for measuring
     unfinished: bool = False  # the served search index and zip predate the pages (see finish_if_idle)
     last_build: float = 0.0  # time.monotonic() when the last rebuild ended
+    state: IncrementalState | None = None  # what the last build left, held from build to build
+    threaded: bool = False  # once the server's threads run, a rebuild must not fork (it could deadlock)
 
     @property
     def generation(self) -> str:
@@ -157,7 +160,9 @@ class LiveSite:
         `finish=False`, for an edit: the pages now, the search index and zip by `finish_if_idle` later
         (on a large site they are most of a rebuild, and the editor is looking at a page, not searching)."""
         try:
-            result = build(self.root, self.out, finish=finish)
+            if self.state is None:
+                self.state = IncrementalState.open(Paths(self.root))
+            result = build(self.root, self.out, finish=finish, state=self.state, jobs=1 if self.threaded else None)
         except BuildFailed as failed:
             return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors))
         except Exception as crash:  # an engine bug must not take the server down with it
@@ -166,8 +171,8 @@ class LiveSite:
                                  "see the terminal for the traceback"], 1)
         finally:
             self.last_build = time.monotonic()
-        for problem in result.problems.sorted():
-            print(problem, file=sys.stderr)
+        for line in [*result.notes, *result.problems.sorted()]:
+            print(line, file=sys.stderr)
         self.unfinished = result.deferred
         if catching_up and not result.written:  # only the search index and zip changed:
             print(f"search index and zip up to date ({result.seconds:.2f} s)", flush=True)  # nothing to reload
@@ -322,7 +327,8 @@ class LiveServer:
 
     def start(self) -> None:
         """Build once, then serve and watch in the background; returns once the watcher is listening."""
-        self.live.rebuild()
+        self.live.rebuild()  # on every core: no thread runs yet, so forking workers is safe
+        self.live.threaded = True
         serve_http = functools.partial(self.httpd.serve_forever, poll_interval=POLL_SECONDS)
         for target, name in ((serve_http, "http"), (self._watch, "watch")):
             thread = threading.Thread(target=target, name=f"briefing-serve-{name}", daemon=True)
@@ -378,4 +384,6 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
         print("\nstopping", flush=True)
     finally:
         server.stop()
+        if server.live.state is not None:
+            server.live.state.close()
     return 0

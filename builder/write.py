@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 
-def copy_assets(asset_dirs: Iterable[Path]) -> dict[str, bytes]:
-    """Every asset file by its site path (assets/…); later folders override earlier ones."""
+def copy_assets(asset_dirs: Iterable[Path], read: Callable[[Path], bytes]) -> dict[str, bytes]:
+    """Every asset file by its site path (assets/…), its bytes from `read`; later folders override earlier ones."""
     files: dict[str, bytes] = {}
     for directory in asset_dirs:
         for path in sorted(directory.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
-                files["assets/" + path.relative_to(directory).as_posix()] = path.read_bytes()
+                files["assets/" + path.relative_to(directory).as_posix()] = read(path)
     return files
 
 
@@ -127,13 +127,11 @@ class Staging:
             shutil.rmtree(self.path / rel, ignore_errors=True)
         self.found, self.found_folders = {}, set()
 
-    def commit(self, finish: Callable[[Path], None] | None = None, keep: Path | None = None) -> None:
-        """Run `finish` over the complete folder, then swap it in; on any failure leave `out` as it was.
+    def commit(self, keep: Path | None = None) -> None:
+        """Swap the complete folder in; on any failure leave `out` as it was.
 
         `keep`: where to keep the replaced site for the next build to recycle (else it is deleted)."""
         try:
-            if finish is not None:
-                finish(self.path)
             os.chmod(self.path, 0o755)
             swap_in(self.path, self.out, keep)
         except BaseException:
@@ -164,22 +162,6 @@ def _inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
                 else:
                     return None
     return files, folders
-
-
-def write_site(out: Path, files: dict[str, bytes], finish: Callable[[Path], None] | None = None) -> None:
-    """Write `files` to a fresh folder next to `out`, then swap it in place of `out`.
-
-    `finish` runs on the complete staging folder before the swap (the search index, the zip), so a
-    failure there also leaves the last good site in place.
-    """
-    staging = Staging(out)
-    try:
-        for rel, data in sorted(files.items()):
-            staging.write(rel, data)
-    except BaseException:
-        staging.abort()
-        raise
-    staging.commit(finish)
 
 
 def _prefix(out: Path, kind: str) -> str:
