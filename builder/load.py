@@ -20,7 +20,7 @@ from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Mark
                            Source, SourceText, Stance, Term)
 from builder.problems import Pos, Problems, did_you_mean
 from builder.safeio import UnsafeInput, read_input
-from builder.yamlio import YList, parse_yaml
+from builder.yamlio import YList, line_of, parse_yaml
 
 T = TypeVar("T")
 
@@ -124,28 +124,45 @@ class Loader:
 
     def sources(self) -> list[Source]:
         def build(v: dict[str, Any], pos: Pos) -> Source:
-            rules = self.ingest_rules(v, pos)
+            rules, pattern_lines = self.ingest_rules(v, pos)
             text = self.seed(v["seed"], pos, rules)
-            return Source(v["id"], v["seed"], v["title"], bool(v["title_is_editorial"]), v["short"] or v["id"],
-                          v["outlet"], v["kind"], v["url"], v["published"],
-                          self.field_markdown(v, "notes", pos.path), text, pos)
-        return self.records("sources.yaml", schema.SOURCE, "source", build, required=True)
+            source = Source(v["id"], v["seed"], v["title"], bool(v["title_is_editorial"]), v["short"] or v["id"],
+                            v["outlet"], v["kind"], v["url"], v["published"],
+                            self.field_markdown(v, "notes", pos.path), text, pos, v["author"])
+            self.ingest_warnings(source, pattern_lines, v["title_is_editorial"] is False)
+            return source
+        sources = self.records("sources.yaml", schema.SOURCE, "source", build, required=True)
+        self.unlisted_seeds(sources)
+        return sources
 
-    def ingest_rules(self, values: dict[str, Any], pos: Pos) -> IngestRules:
+    def ingest_rules(self, values: dict[str, Any], pos: Pos) -> tuple[IngestRules, dict[str, int]]:
+        """A source's own patterns, and each pattern's line (a bad or unused pattern is reported there)."""
         raw = values.get("ingest") or {}
         line = values["_lines"].get("ingest", pos.line)
         checked = schema.validate(raw, schema.SOURCE_INGEST, pos.path, "ingest rules", self.problems, line)
         if not checked:
-            return IngestRules()
+            return IngestRules(), {}
+        lines: dict[str, int] = {}
+        ok = True
         for group in schema.SOURCE_INGEST:
-            for pattern in checked[group] or []:
+            items = raw.get(group) if isinstance(raw, dict) else None
+            group_line = line_of(raw, group, line)
+            item_lines = items.item_lines if isinstance(items, YList) else []
+            patterns = [p for pair in checked[group] or () for p in pair] if group == "drop_between" else checked[group]
+            for index, pattern in enumerate(patterns or []):
+                at = item_lines[index] if group != "drop_between" and index < len(item_lines) else group_line
+                lines.setdefault(pattern, at)
                 try:
                     re.compile(pattern)
                 except re.error as exc:
-                    self.problems.error(Pos(pos.path, line), f"bad pattern {pattern!r} in ingest.{group}: {exc}",
-                                        "write a Python regular expression")
-                    return IngestRules()
-        return IngestRules(*(tuple(checked[g] or ()) for g in ("drop", "captions", "standfirst", "headings")))
+                    self.problems.error(Pos(pos.path, at), f"invalid regular expression {pattern!r} in "
+                                        f"ingest.{group}: {exc}", "write a Python regular expression; "
+                                        "escape special characters such as ( | . with a backslash")
+                    ok = False
+        if not ok:
+            return IngestRules(), {}
+        return IngestRules(*(tuple(checked[g] or ()) for g in ("drop", "captions", "standfirst", "headings",
+                                                                 "headline", "drop_between"))), lines
 
     def seed(self, name: str, pos: Pos, rules: IngestRules) -> SourceText:
         path = self.paths.seeds / name
@@ -165,6 +182,40 @@ class Loader:
             self.problems.error(Pos(self.paths.rel(path), 1), "seed has no text paragraphs (empty?)",
                                 "put the article's full text in the file")
         return result
+
+    def ingest_warnings(self, source: Source, pattern_lines: dict[str, int], headline_claimed: bool) -> None:
+        """What an editor adding a source gets wrong silently: an unused pattern, a missing headline,
+        a copy cut short."""
+        for group, pattern in source.text.unmatched:
+            at = Pos(source.pos.path, pattern_lines.get(pattern, source.pos.line))
+            empty = re.fullmatch(pattern, "") is not None
+            partial = group in ("drop", "drop_between") and any(
+                re.search(pattern, b.text) for b in source.text.blocks)
+            self.problems.warning(at, f"ingest.{group} pattern {pattern!r} matches no line of seeds/{source.seed}",
+                                  "it matches the empty string: escape special characters such as | with a "
+                                  "backslash" if empty else "it matches only part of a line: drop patterns must "
+                                  "match a whole line (add .* at either end)" if partial else
+                                  "fix it (see `python -m builder ingest`) or remove it")
+        if source.text.blocks and headline_claimed and not source.text.headline:
+            self.problems.warning(source.pos, f"source '{source.id}' says its title is the seed's headline "
+                                  "(title_is_editorial: false), but no headline was found",
+                                  "add ingest: headline: [pattern], or set title_is_editorial: true")
+        if source.text.truncated:
+            last = [b for b in source.text.blocks if b.anchor][-1]
+            self.problems.warning(Pos(self.paths.rel(self.paths.seeds / source.seed), last.line),
+                                  f"the copy of '{source.id}' stops mid-word (its last paragraph, {last.anchor})",
+                                  "the source page says our copy ends there; find the full text if you can")
+
+    def unlisted_seeds(self, sources: list[Source]) -> None:
+        """A seed with no entry in sources.yaml is otherwise silently left out of the site."""
+        if not self.paths.seeds.is_dir():
+            return
+        listed = {s.seed for s in sources}
+        for path in sorted(self.paths.seeds.iterdir()):
+            if path.is_file() and not path.name.startswith(".") and path.name not in listed:
+                self.problems.warning(Pos(self.paths.rel(path)), "seed has no entry in content/sources.yaml, "
+                                      "so the site leaves it out",
+                                      f"run `python -m builder add source {self.paths.rel(path)}`")
 
     def entities(self) -> list[Entity]:
         def person(v: dict[str, Any], pos: Pos) -> Entity:

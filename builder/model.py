@@ -23,10 +23,27 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A seed line ingest left out, and the rule that dropped it (for `add source` and `ingest` to show)."""
+
+    line: int
+    text: str
+    rule: str
+
+
+@dataclass(frozen=True)
 class SourceText:
-    """A seed after ingest: furniture gone, every block recognised."""
+    """A seed after ingest: furniture gone, every block recognised.
+
+    Anchors count the seed's non-blank lines as received (p7: the seventh), so a rule that drops or
+    reclassifies a line never renumbers the others."""
 
     blocks: tuple[Block, ...]
+    dropped: tuple[Dropped, ...] = ()
+    byline: str = ""  # who the byline names: a suggested `author`, never written unasked
+    date: str = ""  # YYYY-MM-DD from a date line: a suggested `published`
+    truncated: bool = False  # the last paragraph stops mid-word: our copy ends there
+    unmatched: tuple[tuple[str, str], ...] = ()  # (group, pattern): per-source patterns that matched no line
 
     @property
     def headline(self) -> str:
@@ -78,6 +95,7 @@ class Source:
     notes: Markdown | None
     text: SourceText
     pos: Pos
+    author: str | None = None  # who wrote it, when the text names them
 
 
 @dataclass(frozen=True)
@@ -106,13 +124,19 @@ class Entity:
 
 @dataclass(frozen=True)
 class Stance:
-    """What one source does with a claim."""
+    """What one source does with a claim: supports or contradicts it, speaks to it without settling it
+    (unclear), or says nothing of it (silent)."""
 
     source: str
-    stance: Literal["supports", "contradicts", "silent"]
+    stance: Literal["supports", "contradicts", "unclear", "silent"]
     at: str
     excerpt: str
     pos: Pos
+
+    @property
+    def label(self) -> str:
+        """The stance as a reader sees it: Supports, Contradicts, Unclear, Silent."""
+        return self.stance.capitalize()
 
 
 @dataclass(frozen=True)
@@ -128,7 +152,21 @@ class Claim:
 
     @property
     def disputed(self) -> bool:
+        """At least one source really contradicts the claim (an unclear or silent one does not)."""
         return any(s.stance == "contradicts" for s in self.stances)
+
+    @property
+    def supporting(self) -> tuple[Stance, ...]:
+        return tuple(s for s in self.stances if s.stance == "supports")
+
+    @property
+    def contradicting(self) -> tuple[Stance, ...]:
+        return tuple(s for s in self.stances if s.stance == "contradicts")
+
+    @property
+    def unclear(self) -> tuple[Stance, ...]:
+        """Sources that speak to the claim without settling it."""
+        return tuple(s for s in self.stances if s.stance == "unclear")
 
 
 @dataclass(frozen=True)

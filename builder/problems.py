@@ -80,6 +80,30 @@ class BuildFailed(Exception):
         self.problems = problems
 
 
+SHOWN = 20  # problems printed before the rest are only counted (`--verbose` prints all)
+# The particulars of a message: quoted words, citations ("a#p3; b#p5"), numbers.
+_VARYING = re.compile(r"'[^']*'|“[^”]*”|\"[^\"]*\"|[\w.-]+#\w+(?:;\s*[\w.-]+#\w+)*|\d+")
+
+
+def kind_of(problem: Problem) -> str:
+    """A problem's message with its particulars (names, quotations, numbers) taken out: its kind."""
+    return f"{problem.severity}: {_VARYING.sub('…', problem.message)}"
+
+
+def summary(problems: Iterable[Problem], verbose: bool = False, shown: int = SHOWN) -> list[str]:
+    """The lines to print: every problem, or on a large project the first `shown` and a count per kind."""
+    ordered = sorted(set(problems), key=lambda p: (p.severity != "error", p.pos, p.message))
+    if verbose or len(ordered) <= shown:
+        return [str(p) for p in sorted(ordered, key=lambda p: (p.pos, p.severity, p.message))]
+    rest: dict[str, int] = {}
+    for problem in ordered[shown:]:
+        rest[kind_of(problem)] = rest.get(kind_of(problem), 0) + 1
+    lines = [str(p) for p in ordered[:shown]]
+    lines.append(f"… and {len(ordered) - shown} more (--verbose prints them all):")
+    lines += [f"  {count:>6} × {kind}" for kind, count in sorted(rest.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return lines
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A "did you mean" hint, or a plain one listing nothing when nothing is close."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)

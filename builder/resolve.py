@@ -12,6 +12,7 @@ from typing import Any, Iterable, Sequence
 
 from markdown_it.token import Token
 
+from builder.integrity import Integrity
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
 from builder.model import BriefResult, Document, Entity, Markdown, Project, Source
@@ -63,6 +64,7 @@ class Resolver:
             for name in entity.all_names:
                 self.names.setdefault(name.casefold(), entity.id)
         self.graph = Graph()
+        self.integrity = Integrity(project, matcher)
 
     # -- references -------------------------------------------------------------------------------
     def check_ref(self, ref: Ref, pos: Pos) -> Source | None:
@@ -72,11 +74,8 @@ class Resolver:
                                 did_you_mean(ref.source, self.sources) or "add it to content/sources.yaml")
             return None
         if ref.anchor and ref.anchor not in source.text.by_anchor():
-            anchors = list(source.text.by_anchor())
-            last = anchors[-1] if anchors else "none"
             self.problems.error(pos, f"source '{source.id}' has no paragraph '{ref.anchor}'",
-                                did_you_mean(ref.anchor, anchors) or f"its anchors run p1…{last}; "
-                                "see `python -m builder ingest`")
+                                anchor_hint(source, ref.anchor))
             return None
         return source
 
@@ -105,41 +104,52 @@ class Resolver:
         refs_seen: list[Ref] = []
         block_quote: list[tuple[Token, Pos]] = []
         quote_refs: list[Ref] = []
+        quote_failed = False  # a citation of the block quotation failed: that one error says it all
         for token, depth in walk_inline(doc.tokens):
             pos = Pos(doc.pos.path, doc.pos.line + (token.map[0] if token.map else 0))
-            refs = self.inline_refs(token, pos)
+            refs, failed = self.inline_refs(token, pos)
             cited = any(c.type == "citation" for c in token.children or [])
             refs_seen += refs
             text = inline_text(token)
             if depth["blockquote"]:
                 block_quote.append((token, pos))
                 quote_refs += refs
+                quote_failed = quote_failed or failed
             else:
-                if block_quote:
+                if block_quote and not quote_failed:
                     self.check_block_quote(block_quote, quote_refs)
-                    block_quote, quote_refs = [], []
-                self.check_quotes(text, refs, pos)
+                block_quote, quote_refs, quote_failed = [], [], False
+                if not failed:  # one wrong citation is one error, not a cascade of quotation errors
+                    self.check_quotes(text, refs, pos)
+                    if refs and not depth["note"]:
+                        for message, hint in self.integrity.paragraph(token):
+                            self.problems.warning(pos, message, hint)
             if (require_citations and not cited and not depth["note"] and not depth["heading"]
                     and not depth["blockquote"] and text.strip() and not text.rstrip().endswith(":")):
-                self.problems.warning(pos, "paragraph has no citation",
+                self.problems.warning(pos, f"paragraph has no citation: “{opening_words(text)}”",
                                       "cite the source paragraph, e.g. [@source#p3], or put "
                                       "editorial context in a '::: note' block")
             if brief is not None:
                 self.record_brief_mentions(brief, token, text)
-        if block_quote:
+        if block_quote and not quote_failed:
             self.check_block_quote(block_quote, quote_refs)
         return refs_seen
 
-    def inline_refs(self, token: Token, pos: Pos) -> list[Ref]:
+    def inline_refs(self, token: Token, pos: Pos) -> tuple[list[Ref], bool]:
+        """The paragraph's valid citations, and whether it had a citation that failed (already reported)."""
         refs: list[Ref] = []
+        failed = False
         for child in token.children or []:
             if child.type == "citation":
                 parsed = child.meta.get("refs")
                 if parsed is None:
                     self.problems.error(pos, f"malformed citation {child.content}",
                                         "write [@source-id#p3] or [@a#p3; @b#p5]")
+                    failed = True
                     continue
-                refs += [r for r in parsed if self.check_ref(r, pos)]
+                valid = [r for r in parsed if self.check_ref(r, pos)]
+                failed = failed or len(valid) < len(parsed)
+                refs += valid
             elif child.type == "wikilink":
                 if not self.entity_for(child.meta["target"]):
                     self.problems.error(pos, f"wiki link to unknown person or organisation "
@@ -151,7 +161,7 @@ class Resolver:
                 if "//" in src or ":" in src.split("/")[0]:
                     self.problems.error(pos, f"image from another site: {src}",
                                         "the site loads nothing from elsewhere; put the image in assets/")
-        return refs
+        return refs, failed
 
     def check_quotes(self, text: str, refs: list[Ref], pos: Pos) -> None:
         for match in QUOTE.finditer(text):
@@ -172,7 +182,17 @@ class Resolver:
         elif not any(fold(quote) in fold(text) for text in self.cited_text(refs)):
             cited = "; ".join(f"{r.source}#{r.anchor}" if r.anchor else r.source for r in refs)
             self.problems.error(pos, f"misquotation: “{shown}” is not verbatim in {cited}",
-                                "copy the words exactly from the source, or cite the paragraph they come from")
+                                self.where_words_are(quote, [r.source for r in refs]))
+
+    def where_words_are(self, words: str, cited: list[str]) -> str:
+        """A hint naming the paragraphs that do hold these words (cited sources first), if any do."""
+        folded = fold(words)
+        order = list(dict.fromkeys(cited)) + [s for s in self.sources if s not in cited]
+        found = [f"{sid}#{b.anchor}" for sid in order for b in self.sources[sid].text.blocks
+                 if b.anchor and folded in fold(b.text)]
+        if not found:
+            return "no source has these words; copy them exactly from the paragraph you cite"
+        return f"the words are in {', '.join(found[:3])}: cite that paragraph"
 
     def record_brief_mentions(self, slug: str, token: Token, text: str) -> None:
         found = [(m.start, m.end, m.entity) for m in self.matcher.finditer(text)]
@@ -255,6 +275,7 @@ class Resolver:
 
     def claims(self) -> None:
         for claim in self.project.claims:
+            self.integrity.claim(claim, self.problems)
             seen: set[str] = set()
             for stance in claim.stances:
                 if stance.source in seen:
@@ -271,7 +292,7 @@ class Resolver:
                 paragraph = source.text.by_anchor()[stance.at].text
                 if fold(stance.excerpt) not in fold(paragraph):
                     self.problems.error(stance.pos, f"excerpt is not verbatim in {stance.source}#{stance.at}",
-                                        "copy the words exactly from that paragraph (see `python -m builder ingest`)")
+                                        self.where_words_are(stance.excerpt, [stance.source]))
 
     def key_numbers(self) -> None:
         for number in self.project.home.key_numbers:
@@ -304,6 +325,28 @@ class Resolver:
                 for b in group:
                     if a != b:
                         self.graph.together[a][b] += 1
+
+
+def opening_words(text: str, count: int = 8) -> str:
+    """A paragraph's first words, by which an editor (and the live preview) finds it."""
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+def anchor_hint(source: Source, anchor: str) -> str:
+    """The valid range, and what stands at the asked number when it is not a paragraph."""
+    anchors = source.text.by_anchor()
+    paragraphs = [a for a in anchors if a.startswith("p")]
+    figures = [a for a in anchors if a.startswith("fig")]
+    number = anchor.lstrip("pfig")
+    other = f"fig{number}" if anchor.startswith("p") else f"p{number}"
+    if other in anchors:
+        return f"did you mean '{other}'? that block is a {'photo caption' if other[0] == 'f' else 'paragraph'}"
+    span = f"its anchors run {paragraphs[0]}…{paragraphs[-1]}" if paragraphs else "it has no paragraphs"
+    gaps = " with gaps where the seed has headings and furniture" if paragraphs and \
+        len(paragraphs) < int(paragraphs[-1][1:]) - int(paragraphs[0][1:]) + 1 else ""
+    shown_figures = f"; figures {', '.join(figures[:6])}{'…' if len(figures) > 6 else ''}" if figures else ""
+    return f"{span}{gaps}{shown_figures}; see `python -m builder ingest`"
 
 
 def resolve(project: Project, matcher: EntityMatcher, problems: Problems,

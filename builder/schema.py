@@ -37,6 +37,7 @@ _TYPE_NAMES = {
     "int": "a whole number", "bool": "true or false",
     "ids": "a list of ids", "strs": "a list of strings", "lang_map": "a mapping of language code to name",
     "records": "a list of mappings", "map": "a mapping",
+    "pairs": "a pair of strings [start, end], or a list of such pairs",
 }
 
 
@@ -45,6 +46,12 @@ def check_id(value: Any, pos: Pos, what: str, problems: Problems) -> bool:
         return True
     problems.error(pos, f"invalid {what} {value!r}", ID_HINT)
     return False
+
+
+def _bad(name: str, spec: Field, value: Any, pos: Pos, problems: Problems) -> None:
+    shown = repr(value) if len(repr(value)) < 60 else type(value).__name__
+    problems.error(pos, f"'{name}' must be {_TYPE_NAMES[spec.kind]}, not {shown}", f"fix the value of '{name}'")
+    return None
 
 
 def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problems) -> Any:
@@ -71,13 +78,17 @@ def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problem
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())
     elif spec.kind == "map":
         bad = not isinstance(value, dict)
+    elif spec.kind == "pairs":
+        pairs = value if isinstance(value, list) and value and all(isinstance(v, list) for v in value) else [value]
+        bad = not all(isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) and v for v in p)
+                      for p in pairs)
+        if bad:
+            return _bad(name, spec, value, pos, problems)
+        return [tuple(p) for p in pairs]
     elif spec.kind == "records":
         bad = not isinstance(value, list) or not all(isinstance(v, dict) for v in value)
     if bad:
-        shown = repr(value) if len(repr(value)) < 60 else type(value).__name__
-        problems.error(pos, f"'{name}' must be {_TYPE_NAMES[spec.kind]}, not {shown}",
-                       f"fix the value of '{name}'")
-        return None
+        return _bad(name, spec, value, pos, problems)
     if spec.choices and value not in spec.choices:
         problems.error(pos, f"'{name}' is {value!r}, not one of: {', '.join(spec.choices)}",
                        did_you_mean(str(value), spec.choices) or f"use one of: {', '.join(spec.choices)}")
@@ -132,10 +143,13 @@ SITE = {
 }
 
 SOURCE_INGEST = {
-    "drop": Field("strs", "regular expressions for furniture lines to remove from the seed"),
-    "captions": Field("strs", "regular expressions for lines that are photo captions"),
-    "standfirst": Field("strs", "regular expressions for lines that are the standfirst"),
-    "headings": Field("strs", "regular expressions for lines that are section headings"),
+    "drop": Field("strs", "regular expressions, each matching a WHOLE furniture line to remove from the seed"),
+    "drop_between": Field("pairs", "[start, end]: regular expressions for the whole first and last lines of "
+                          "a stretch to remove (both removed); or a list of such pairs"),
+    "captions": Field("strs", "regular expressions matching PART of each line that is a photo caption"),
+    "standfirst": Field("strs", "regular expressions matching part of the line that is the standfirst"),
+    "headings": Field("strs", "regular expressions matching part of each line that is a section heading"),
+    "headline": Field("strs", "a regular expression matching part of the headline's line (when not found)"),
 }
 
 SOURCE_KINDS = ("news report", "analysis", "explainer", "opinion", "other")
@@ -150,8 +164,10 @@ SOURCE = {
     "kind": Field("str", "what the article is", choices=SOURCE_KINDS),
     "url": Field("url", "the article's address, only when known (never invented)"),
     "published": Field("str", "the publication date, only when the source gives it (never invented)"),
+    "author": Field("str", "who wrote it, only when the text names them (its byline)"),
     "notes": Field("text", "notes on reliability (Markdown, may cite)"),
-    "ingest": Field("map", "per-source ingest patterns: drop, captions, standfirst, headings"),
+    "ingest": Field("map", "per-source ingest patterns: drop, drop_between, captions, standfirst, headings, "
+                    "headline"),
 }
 
 # What people and organisations share: how they are named and found.
@@ -177,11 +193,12 @@ ORGANISATION = {
     "description": Field("text", "a short cited description (Markdown)", required=True),
 }
 
-STANCES = ("supports", "contradicts", "silent")
+STANCES = ("supports", "contradicts", "unclear", "silent")
 
 STANCE = {
     "source": Field("id", "the source this stance is about", required=True),
-    "stance": Field("str", "what the source does with the claim", required=True, choices=STANCES),
+    "stance": Field("str", "what the source does with the claim (unclear: speaks to it without settling it)",
+                    required=True, choices=STANCES),
     "at": Field("str", "the paragraph (pN) or caption (figN) the excerpt is from"),
     "excerpt": Field("str", "the source's words, verbatim"),
 }

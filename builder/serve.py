@@ -26,7 +26,7 @@ import watchfiles
 from builder.build import build
 from builder.config import Paths
 from builder.incremental.state import IncrementalState
-from builder.problems import BuildFailed
+from builder.problems import BuildFailed, summary
 
 LIVE_PREFIX = "/__briefing/"
 EVENTS_PATH = LIVE_PREFIX + "events"
@@ -54,6 +54,7 @@ LIVE_JS = """\
     generation = event.data;
   });
   events.addEventListener("reload", () => location.reload());
+  events.addEventListener("warnings", (event) => showWarnings(event.data.split("\\n")));
   events.addEventListener("error", (event) => {
     // EventSource fires a plain "error" Event when the connection drops; it reconnects by itself.
     if (event instanceof MessageEvent) showOverlay(event.data.split("\\n"));
@@ -63,6 +64,48 @@ LIVE_JS = """\
     const node = document.createElement(tag);
     node.append(document.createTextNode(text));  // text nodes only: messages quote the content
     return node;
+  }
+
+  // Quotation marks are CSS on the page (<q>) and curly in the message: compare the words only.
+  const words = (text) => text.replace(/[“”"‘’'…]/g, "").replace(/\\s+/g, " ").trim();
+
+  // A warning "content/briefs/SLUG.md:LINE: warning: paragraph has no citation: “first words…”" marks that
+  // paragraph on SLUG's page: the mark lives in the preview only, never in the built files.
+  function markUncited(lines) {
+    const page = location.pathname.match(/briefs\\/([^/]+)\\/(index\\.html)?$/);
+    if (!page) return;
+    for (const line of lines) {
+      const found = line.match(/^content\\/briefs\\/([^/:]+)\\.md:\\d+: warning: paragraph has no citation: “(.*)”/);
+      if (!found || found[1] !== page[1]) continue;
+      const opening = words(found[2]);
+      for (const para of document.querySelectorAll("main p, main li")) {
+        if (opening && words(para.textContent).startsWith(opening)) {
+          para.classList.add("briefing-uncited");
+          Object.assign(para.style, {outline: "3px dashed #b45309", outlineOffset: "4px"});
+          para.title = "Preview only: this paragraph has no citation";
+        }
+      }
+    }
+  }
+
+  function showWarnings(lines) {
+    markUncited(lines);
+    document.getElementById(OVERLAY_ID)?.remove();
+    const box = document.createElement("details");
+    box.id = OVERLAY_ID;
+    Object.assign(box.style, {
+      position: "fixed", right: "0", bottom: "0", zIndex: "2147483647", maxWidth: "100%",
+      maxHeight: "50vh", overflow: "auto", margin: "0", padding: ".5em 1em",
+      background: "#fffbeb", color: "#451a03", font: "14px/1.4 ui-monospace, monospace",
+      border: "2px solid #b45309", boxShadow: "0 -2px 12px rgba(0,0,0,.3)",
+    });
+    box.append(element("summary", `${lines.length} warning(s) in the last build (preview only)`));
+    for (const line of lines) {
+      const row = element("pre", line);
+      Object.assign(row.style, {margin: ".5em 0 0", whiteSpace: "pre-wrap", font: "inherit"});
+      box.append(row);
+    }
+    document.body.append(box);
   }
 
   function showOverlay(lines) {
@@ -139,6 +182,7 @@ class LiveSite:
     token: str = field(default_factory=lambda: secrets.token_hex(4))
     builds: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the last good build's, shown in the page too
     last_reload: float = 0.0  # time.time() of the last reload event, for measuring
     unfinished: bool = False  # the served search index and zip predate the pages (see finish_if_idle)
     last_build: float = 0.0  # time.monotonic() when the last rebuild ended
@@ -152,7 +196,9 @@ class LiveSite:
     def greeting(self) -> bytes:
         """What a page hears on connecting: the build number, and the errors if the content is broken."""
         hello = b"retry: 500\n\n" + sse("hello", self.generation)
-        return hello + (sse("error", "\n".join(self.errors)) if self.errors else b"")
+        if self.errors:
+            return hello + sse("error", "\n".join(self.errors))
+        return hello + (sse("warnings", "\n".join(self.warnings)) if self.warnings else b"")
 
     def rebuild(self, finish: bool = True, catching_up: bool = False) -> bool:
         """Build into `out`; on success tell pages to reload, on failure keep the old site and show why.
@@ -171,8 +217,13 @@ class LiveSite:
                                  "see the terminal for the traceback"], 1)
         finally:
             self.last_build = time.monotonic()
-        for line in [*result.notes, *result.problems.sorted()]:
-            print(line, file=sys.stderr)
+        for note in result.notes:
+            print(note, file=sys.stderr)
+        warnings = [str(p) for p in result.problems.sorted()]
+        if warnings != self.warnings:  # the catching-up build repeats the edit's: print each once
+            for line in summary(result.problems.items):
+                print(line, file=sys.stderr)
+        self.warnings = warnings
         self.unfinished = result.deferred
         if catching_up and not result.written:  # only the search index and zip changed:
             print(f"search index and zip up to date ({result.seconds:.2f} s)", flush=True)  # nothing to reload

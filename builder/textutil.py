@@ -28,5 +28,23 @@ def sentence_around(text: str, start: int, end: int) -> tuple[str, int, int]:
     return text[begin:].strip(), start - begin, end - begin
 
 
+_ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|No)\.)$")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of a text starts and ends ("U.S. officials" does not end one)."""
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start() + len(match.group(0).rstrip())
+        if _ABBREVIATION.search(text[begin:match.start()]):
+            continue
+        spans.append((begin, end))
+        begin = match.end()
+    if begin < len(text) or not spans:
+        spans.append((begin, len(text)))
+    return spans
+
+
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

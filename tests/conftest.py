@@ -20,7 +20,7 @@ Minister Resigns After Port Deal Collapses
 
 Harbour workers gather outside the ministry in Portville.
 
-Jana Novak resigned on Tuesday after the port deal collapsed, officials said.
+Jana Novak resigned on Tuesday after the port deal collapsed.
 
 “We did what we could,” Novak told reporters. Analysts at the Harbour Institute called it “a defeat”.
 
@@ -52,19 +52,19 @@ PEOPLE_YAML = """\
   name: Jana Novak
   aliases: [Novak, Jana Nowak]
   role: Minister of ports
-  profile: Resigned after the deal collapsed [@port-news#p1].
+  profile: Resigned after the deal collapsed [@port-news#p3].
 - id: lis
   name: Piotr Lis
   aliases: [Lis]
   role: Deputy minister
-  profile: Leads the ministry for now [@port-news#p3].
+  profile: Leads the ministry for now [@port-news#p5].
 """
 
 ORGS_YAML = """\
 - id: harbour-institute
   name: Harbour Institute
   kind: think tank
-  description: Analysts who called the collapse a defeat [@port-news#p2].
+  description: Analysts who called the collapse a defeat [@port-news#p4].
 """
 
 BRIEF = """\
@@ -74,9 +74,9 @@ summary: Why the minister left.
 people: [novak]
 sources: [port-news]
 ---
-[[Jana Novak]] resigned after the deal collapsed [@port-news#p1].
+[[Jana Novak]] resigned after the deal collapsed [@port-news#p3].
 
-She said "We did what we could" [@port-news#p2], and [[lis|her deputy]] takes over [@port-news#p3].
+She said "We did what we could" [@port-news#p4], and [[lis|her deputy]] takes over [@port-news#p5].
 """
 
 
@@ -149,6 +149,15 @@ def served_site() -> Iterator[Any]:
         yield built
     finally:
         site_server.release()
+
+
+def real_sources() -> list[Any]:
+    """The real briefing's sources as the engine ingests them (for invariants, never today's counts)."""
+    from builder.config import Paths
+    from builder.load import Loader
+    from builder.markup import create_markdown
+    from builder.problems import Problems
+    return Loader(Paths(REPO), create_markdown(), Problems()).sources()
 
 
 def copy_real_project(dest: Path) -> Path:

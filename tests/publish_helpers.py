@@ -21,12 +21,12 @@ PEOPLE_YAML = """\
   aliases: [Novak, Jana Nowak]
   native_names: {pl: Jana Nowakowa, ru: Яна Новак}
   role: Minister of ports
-  profile: Resigned after the deal collapsed [@port-news#p1].
+  profile: Resigned after the deal collapsed [@port-news#p3].
 - id: lis
   name: Piotr Lis
   aliases: [Lis, Piotr Liś, Piotr LIŚ]
   role: Deputy minister
-  profile: Leads the ministry for now [@port-news#p3].
+  profile: Leads the ministry for now [@port-news#p5].
 """
 
 CODE_BRIEF = """\
@@ -36,7 +36,7 @@ summary: The script behind the count, for the curious.
 date: "2025-01-02"
 people: [lis]
 ---
-[[Piotr Lis]] will lead the ministry for now [@port-news#p3].
+[[Piotr Lis]] will lead the ministry for now [@port-news#p5].
 
 ```python
 def count(ships: list[str]) -> int:
@@ -64,18 +64,18 @@ FIGURES_SOURCE = """\
 
 KEY_NUMBERS = """\
 key_numbers:
-  - {value: "3", label: "ministers gone", cite: "port-figures#p1"}
-  - {value: "More than 40", label: "ships waiting", cite: "port-figures#p2"}
-  - {value: "Dozens", label: "workers outside", cite: "port-figures#p3"}
+  - {value: "3", label: "ministers gone", cite: "port-figures#p2"}
+  - {value: "More than 40", label: "ships waiting", cite: "port-figures#p3"}
+  - {value: "Dozens", label: "workers outside", cite: "port-figures#p4"}
 """
 
 TIMELINE = """\
 - id: collapse
   when: "On Tuesday"
-  event: The deal collapsed [@port-news#p1].
+  event: The deal collapsed [@port-news#p3].
 - id: deputy
   when: "For now"
-  event: Lis leads the ministry [@port-news#p3].
+  event: Lis leads the ministry [@port-news#p5].
 """
 
 

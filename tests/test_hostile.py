@@ -95,7 +95,7 @@ MD_SNIPPETS = {  # Markdown in a brief body: what a reader must see, literally, 
     "footnote": ("Note[^n].\n\n[^n]: <script>alert('fn')</script>", "<script>alert('fn')</script>"),
 }
 
-BRIEF_BODY = "\n\n".join(f"{md} [@port-news#p1]" if not md.startswith(("```", "## ", "{", "[i]", "Note["))
+BRIEF_BODY = "\n\n".join(f"{md} [@port-news#p3]" if not md.startswith(("```", "## ", "{", "[i]", "Note["))
                          else md for md, _ in MD_SNIPPETS.values())
 
 EVIL_SEED = """\
@@ -141,19 +141,19 @@ def hostile_files() -> dict[str, str | bytes]:
               role: {json.dumps(evil("person-role"))}
               country: {json.dumps(evil("person-country"))}
               status: {json.dumps(evil("person-status"))}
-              profile: {json.dumps(evil("person-profile") + " [@port-news#p1]")}
+              profile: {json.dumps(evil("person-profile") + " [@port-news#p3]")}
             - id: lis
               name: {json.dumps("Piotr Lis " + evil("person-name"))}
               aliases: [Lis]
               role: Deputy minister
-              profile: Leads the ministry for now [@port-news#p3].
+              profile: Leads the ministry for now [@port-news#p5].
             """,
         "content/organisations.yaml": f"""\
             - id: harbour-institute
               name: {json.dumps("Harbour Institute " + evil("org-name"))}
               aliases: [Harbour Institute, {json.dumps(evil("org-alias"))}]
               kind: {json.dumps(evil("org-kind"))}
-              description: {json.dumps(evil("org-description") + " [@port-news#p2]")}
+              description: {json.dumps(evil("org-description") + " [@port-news#p4]")}
             """,
         "content/claims.yaml": f"""\
             - id: resigned
@@ -163,7 +163,7 @@ def hostile_files() -> dict[str, str | bytes]:
               stances:
                 - source: port-news
                   stance: contradicts
-                  at: p1
+                  at: p3
                   excerpt: Jana Novak resigned
                 - source: evil-seed
                   stance: supports
@@ -173,7 +173,7 @@ def hostile_files() -> dict[str, str | bytes]:
         "content/timeline.yaml": f"""\
             - id: resignation
               when: {json.dumps(evil("timeline-when"))}
-              event: {json.dumps(evil("timeline-event") + " [@port-news#p1]")}
+              event: {json.dumps(evil("timeline-event") + " [@port-news#p3]")}
             """,
         "content/glossary.yaml": f"""\
             - term: {json.dumps(evil("glossary-term"))}
@@ -181,11 +181,11 @@ def hostile_files() -> dict[str, str | bytes]:
             """,
         "content/home.yaml": f"""\
             bullets:
-              - {json.dumps(evil("home-bullet") + " [@port-news#p1]")}
+              - {json.dumps(evil("home-bullet") + " [@port-news#p3]")}
             key_numbers:
               - value: Tuesday
                 label: {json.dumps(evil("home-number-label"))}
-                cite: port-news#p1
+                cite: port-news#p3
             """,
         "content/briefs/evil.md": f"""\
             ---

@@ -90,7 +90,7 @@ summary: Who runs the ministry now.
 people: [lis]
 sources: [port-news]
 ---
-[[Piotr Lis]] leads the ministry for now [@port-news#p3].
+[[Piotr Lis]] leads the ministry for now [@port-news#p5].
 """
 
 # Each step changes the mini project the way an editor would; the build after it must equal a clean one.
@@ -104,20 +104,20 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("person alias", lambda r: edit(r / "content/people.yaml", "aliases: [Lis]", "aliases: [Lis, P. Lis]")),
     ("person added", lambda r: append(r / "content/people.yaml", (
         "- id: ostrova\n  name: Marta Ostrova\n  aliases: [Ostrova]\n  role: Harbour board chair\n"
-        "  profile: Chairs the harbour board [@port-news#p1].\n"))),
+        "  profile: Chairs the harbour board [@port-news#p3].\n"))),
     ("organisation", lambda r: edit(r / "content/organisations.yaml", "kind: think tank", "kind: research institute")),
     ("source title", lambda r: edit(r / "content/sources.yaml", "short: PN", "short: Port News")),
     ("source added", lambda r: (
         (r / "seeds/board.txt").write_text(SECOND_SEED, encoding="utf-8"),
         append(r / "content/sources.yaml", "- id: board\n  seed: board.txt\n  title: Harbour Board Names Interim Chief\n"),
-        append(r / "content/briefs/deputy.md", "\nMarta Ostrova chairs the harbour board [@board#p1].\n"))),
+        append(r / "content/briefs/deputy.md", "\nMarta Ostrova chairs the harbour board [@board#p2].\n"))),
     ("source removed", lambda r: (
-        edit(r / "content/briefs/deputy.md", "\nMarta Ostrova chairs the harbour board [@board#p1].\n", ""),
+        edit(r / "content/briefs/deputy.md", "\nMarta Ostrova chairs the harbour board [@board#p2].\n", ""),
         edit(r / "content/sources.yaml", "- id: board\n  seed: board.txt\n  title: Harbour Board Names Interim Chief\n", ""),
         (r / "seeds/board.txt").unlink())),
     ("person removed", lambda r: edit(r / "content/people.yaml", (
         "- id: ostrova\n  name: Marta Ostrova\n  aliases: [Ostrova]\n  role: Harbour board chair\n"
-        "  profile: Chairs the harbour board [@port-news#p1].\n"), "")),
+        "  profile: Chairs the harbour board [@port-news#p3].\n"), "")),
     ("brief removed", lambda r: (r / "content/briefs/deputy.md").unlink()),
     ("site settings", lambda r: edit(r / "content/site.yaml", "title: Port Briefing", "title: The Port Briefing")),
 ]
@@ -295,14 +295,14 @@ def test_a_state_held_in_memory_works_out_only_what_changed_and_a_new_store_star
     files = mini_files()
     for n in (2, 3):
         files[f"content/briefs/more-{n}.md"] = ("---\ntitle: More " + str(n) + "\nsummary: More.\n---\n"
-                                               "[[Jana Novak]] resigned after the deal collapsed [@port-news#p1].\n")
+                                               "[[Jana Novak]] resigned after the deal collapsed [@port-news#p3].\n")
     root = write_project(tmp_path / "mini", files)
     out = root / "site"
     held = IncrementalState(Paths(root), None)
     build(root, out, state=held)
     _, worked = counting(monkeypatch)
     brief = root / "content/briefs/resignation.md"
-    append(brief, "\nShe left the port that evening [@port-news#p1].\n")
+    append(brief, "\nShe left the port that evening [@port-news#p3].\n")
     build(root, out, state=held)
     assert worked == ["resignation.md"]
     assert snapshot(out) == clean_build(root, tmp_path)
@@ -310,7 +310,7 @@ def test_a_state_held_in_memory_works_out_only_what_changed_and_a_new_store_star
     build(root, out)  # the command line: a store that has never seen this site works everything out
     assert sorted(worked) == sorted(p.name for p in brief.parent.glob("*.md"))
     worked.clear()
-    append(brief, "\nThe board met the next day [@port-news#p1].\n")
+    append(brief, "\nThe board met the next day [@port-news#p3].\n")
     build(root, out)  # and from the store the next time
     assert worked == ["resignation.md"]
     shutil.rmtree(root / ".cache")
@@ -329,11 +329,11 @@ def test_a_build_by_another_process_is_not_mistaken_for_the_one_in_memory(tmp_pa
     brief = root / "content/briefs/resignation.md"
     held = IncrementalState(Paths(root), None)
     build(root, out, state=held)
-    append(brief, "\nShe left the port that evening [@port-news#p1].\n")
+    append(brief, "\nShe left the port that evening [@port-news#p3].\n")
     assert run_cli("--project", str(root), "build", "--out", str(out)).returncode == 0
     build(root, out, state=held)
     assert snapshot(out) == clean_build(root, tmp_path)
-    append(brief, "\nThe board met the next day [@port-news#p1].\n")
+    append(brief, "\nThe board met the next day [@port-news#p3].\n")
     build(root, out, state=held)
     assert snapshot(out) == clean_build(root, tmp_path)
 
@@ -462,7 +462,7 @@ def test_mentions_that_reorder_a_capped_chart_rerender_its_page(tmp_path: Path) 
     build(root, out)
     before = snapshot(out)
     last = cast.PEOPLE - 1
-    mentions = " ".join(f"[[{cast.name(last)}]] spoke [@s0#p1]." for _ in range(60))
+    mentions = " ".join(f"[[{cast.name(last)}]] spoke [@s0#p2]." for _ in range(60))
     (root / "content/briefs/third.md").write_text(cast.brief("third", [last], 0, mentions + "\n"), encoding="utf-8")
     build(root, out)
     after, clean = snapshot(out), clean_build(root, tmp_path)

@@ -73,7 +73,7 @@ class EditorAtWork(RuleBasedStateMachine):
 
     def write_brief(self, slug: str, who: list[int], source: int, times: int) -> None:
         """A new or rewritten brief; `times` more mentions of its first person move them up the ranking."""
-        more = " ".join(f"[[{cast.name(who[0])}]] spoke [@s{source}#p1]." for _ in range(times))
+        more = " ".join(f"[[{cast.name(who[0])}]] spoke {cast.cite(source)}." for _ in range(times))
         self.file(f"content/briefs/{slug}.md").write_text(cast.brief(slug, who, source, more + "\n"), encoding="utf-8")
 
     def delete_brief(self, slug: str) -> None:
@@ -99,7 +99,7 @@ class EditorAtWork(RuleBasedStateMachine):
         self.extra_people += 1
         with self.file("content/people.yaml").open("a", encoding="utf-8") as handle:
             handle.write(f"- id: {cast.person_id(n)}\n  name: {cast.name(n)}\n  role: Newcomer\n"
-                         "  profile: Named in the dispatches [@s0#p1].\n")
+                         f"  profile: Named in the dispatches {cast.cite(0)}.\n")
 
     def time_passes(self) -> None:
         """Every input's stamp a minute old: the next scan trusts the stamps it recorded, unread."""

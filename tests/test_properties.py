@@ -30,7 +30,7 @@ SETTINGS = settings(max_examples=60, deadline=None, database=None,
 MARKDOWN_PIECES = [
     "[", "]", "[[", "]]", "[@", "@", "#", "#p", ";", "|", '"', "“", "”", "'", "`", "```", "<", ">", "\n",
     "\n\n", "> ", "::: note\n", "\n:::\n", "---\n", "{", "}", "(", ")", "!", "*", "_", "- ", "1. ", "\\",
-    "[@port-news#p1]", "[@port-news#p2; @port-news]", "[@port-news#fig1]", "[@nope#p1]", "[@port-news#p99]",
+    "[@port-news#p3]", "[@port-news#p4; @port-news]", "[@port-news#fig2]", "[@nope#p1]", "[@port-news#p99]",
     "[[Jana Novak]]", "[[lis|her deputy]]", "[[Nobody]]", '"We did what we could"', "“a defeat”",
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
     "![y](data:image/svg+xml,<svg onload=alert(1)>)", '{onclick="alert(1)"}', "{#p1 .x}", "[^1]", "[^1]: ",
@@ -43,7 +43,7 @@ FIELDS = {
     "person-name": ("content/people.yaml", "  name: Piotr Lis", "  name: "),
     "person-aliases": ("content/people.yaml", "  aliases: [Novak, Jana Nowak]", "  aliases: "),
     "person-role": ("content/people.yaml", "  role: Minister of ports", "  role: "),
-    "person-profile": ("content/people.yaml", "  profile: Leads the ministry for now [@port-news#p3].",
+    "person-profile": ("content/people.yaml", "  profile: Leads the ministry for now [@port-news#p5].",
                        "  profile: "),
     "organisation-name": ("content/organisations.yaml", "  name: Harbour Institute", "  name: "),
     "source-title": ("content/sources.yaml", "  title: Minister Resigns After Port Deal Collapses", "  title: "),
@@ -99,7 +99,7 @@ def test_any_markdown_in_a_yaml_field_builds_or_fails_cleanly(text: str) -> None
     # Markdown fields (profiles) come through YAML: a block scalar keeps the text as typed.
     block = "  profile: |-\n" + "".join(f"    {line}\n" for line in text.split("\n"))
     files = with_line(mini_files(), "content/people.yaml",
-                      "  profile: Leads the ministry for now [@port-news#p3].", block.rstrip("\n"))
+                      "  profile: Leads the ministry for now [@port-news#p5].", block.rstrip("\n"))
     build_outcome(files)
 
 

@@ -263,3 +263,28 @@ def test_the_command_serves_and_stops_cleanly_on_ctrl_c(mini: Path) -> None:
         process.wait()
     assert process.returncode == 0, err
     assert "stopping" in out and "Traceback" not in err
+
+
+def test_warnings_reach_the_page_and_the_terminal_once(server: LiveServer, mini: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    stream = Events(server.url)
+    assert stream.next()[0] == "hello"
+    edit(mini / BRIEF, "She said", "Nobody cited this sentence at all.\n\nShe said")
+    stream.wait_for("reload", time.monotonic() + WAIT)
+    deadline = time.monotonic() + WAIT
+    while server.live.unfinished and time.monotonic() < deadline:  # the catching-up build repeats them
+        server.stop_event.wait(0.1)
+    assert not server.live.unfinished
+    stream.close()
+    late = Events(server.url)  # a page opened now hears the warnings, marked for the preview only
+    assert late.next()[0] == "hello"
+    event, data = late.next()
+    late.close()
+    assert event == "warnings"
+    assert "resignation.md:9: warning: paragraph has no citation: “Nobody cited this sentence at all.”" in data
+    printed = capsys.readouterr().err
+    assert printed.count("paragraph has no citation") == 1, printed
+    # the mark is made by the served script in the browser: the files stay those of `make site`
+    assert files_of(mini / "site") == built_afresh(mini, tmp_path)
+    script = fetch(server.url + "__briefing/live.js")[2]
+    assert "paragraph has no citation" in script and "briefing-uncited" in script

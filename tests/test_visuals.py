@@ -99,7 +99,7 @@ def test_key_numbers_bar_chart(real_site: Path) -> None:
 
 def test_no_key_numbers_no_chart(tmp_path: Path) -> None:
     files = rich_files()
-    files["content/home.yaml"] = 'key_numbers:\n  - {value: "Dozens", label: "workers", cite: "port-figures#p3"}\n'
+    files["content/home.yaml"] = 'key_numbers:\n  - {value: "Dozens", label: "workers", cite: "port-figures#p4"}\n'
     site = build_project(tmp_path / "p", files)
     assert 'id="chart-numbers"' not in (site / "index.html").read_text(encoding="utf-8")
 

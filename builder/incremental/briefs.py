@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from builder import meta, publish, schema
+from builder import integrity, meta, publish, schema
 from builder.config import Paths
 from builder.incremental.fingerprints import links_digest
 from builder.incremental.inputs import Snapshot, sha
@@ -97,7 +97,8 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
     files = brief_paths(paths)
     if project is None:  # the site settings are unusable: only the briefs' own load problems matter
         return fork_map(BriefWorker(paths, None, snapshot.read), files, threshold=BRIEFS_PER_FORK, jobs=jobs)
-    context = sha(repr((links_digest(project), feed_root(project), bool(feed_fallback(project)))))
+    context = sha(repr((links_digest(project), feed_root(project), bool(feed_fallback(project)),
+                        integrity.context(project))))
     folder = paths.rel(paths.content / "briefs")
 
     def key(path: Path, digest: str | None) -> str | None:
