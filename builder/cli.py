@@ -74,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             for note in spelling_notes_for(root):
                 print(note)
         elif args.command == "new":
-            from builder.scaffold import new_brief
+            from builder.commands.new import new_brief
             target = new_brief(root, args.slug)
             print(f"wrote {target.relative_to(root)}: a draft; it is yours now, the build never overwrites it")
         elif args.command == "add":
-            from builder.add_source import Details, Refused, add_source
+            from builder.commands.add import Details, Refused, add_source
             details = Details(args.id, args.title, args.outlet, args.url, args.published, args.author)
             try:
                 print("\n".join(add_source(root, args.file, details)))
@@ -86,10 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {refused}", file=sys.stderr)
                 return 1
         elif args.command == "serve":
-            from builder.serve import serve
+            from builder.commands.serve import serve
             return serve(root, args.host, args.port)
         elif args.command == "ingest":
-            from builder.ingest_command import ingest_all
+            from builder.commands.ingest import ingest_all
             written = ingest_all(root, args.out or root / "build" / "ingest")
             print(f"wrote {len(written)} source file(s): " + ", ".join(written))
     except BuildFailed as failed:

@@ -14,7 +14,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from builder import meta, search, visuals
+from builder import meta, visuals
+from builder.publish import search
 from builder.model import BriefCard, Claim, Document, Entity, Page, Project, Source, Stance
 from builder.resolve import Graph, Mention
 

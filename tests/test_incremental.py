@@ -355,7 +355,7 @@ def zipfile_bytes(site: Path, names: list[str], target: Path) -> bytes:
 
 def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from builder import zipper
+    from builder.publish import zipper
 
     site = tmp_path / "site"
     files = {"a.html": b"<p>" + b"words " * 5000 + b"</p>", "empty.txt": b"", "b/c.bin": os.urandom(70_000),

@@ -20,9 +20,9 @@ from typing import Iterator
 
 import pytest
 
-from builder import serve as serve_module
+from builder.commands import serve as serve_module
 from builder.build import build
-from builder.serve import SCRIPT_TAG, LiveServer, inject, loopback
+from builder.commands.serve import SCRIPT_TAG, LiveServer, inject, loopback
 
 from conftest import REPO
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-from builder import meta, search, zipper
+from builder import meta
+from builder.publish import search, zipper
 from builder.model import Document, Page, Project, SiteConfig
 from builder.problems import Problems
 
