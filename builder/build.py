@@ -19,8 +19,7 @@ from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
 
 if TYPE_CHECKING:
-    from builder.model import Project
-    from builder.resolve import Graph
+    from builder.model import Graph, Project
 
 
 @dataclass(frozen=True)

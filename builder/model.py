@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from builder.problems import Pos, Problem
+
+if TYPE_CHECKING:
+    from builder.markup import Ref
 
 BlockKind = Literal["headline", "heading", "standfirst", "paragraph", "caption"]
 
@@ -234,6 +238,32 @@ class Page:
     title: str
     description: str
     context: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place an entity is named: a source paragraph or a brief, with the sentence around it."""
+
+    entity: str
+    kind: str  # "source" or "brief"
+    doc: str  # source id or brief slug
+    anchor: str  # paragraph anchor in a source; "" in a brief
+    sentence: str
+    start: int  # the name's offsets inside the sentence
+    end: int
+
+
+@dataclass
+class Graph:
+    """The cross-links the pages show, all derived from the content."""
+
+    mentions: dict[str, list[Mention]] = field(default_factory=lambda: defaultdict(list))
+    entities_in_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    entities_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    briefs_citing: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
+    together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,11 @@ from builder.incremental.state import OutputState, Walk, unchanged_file, walk_si
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
 from builder.markup import create_markdown
-from builder.model import Page, Project
+from builder.model import Graph, Page, Project
 from builder.pages import build_pages
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Pos, Problems
 from builder.render import Renderer, pygments_css
-from builder.resolve import Graph
 from builder.safeio import UnsafeInput
 from builder.write import Staging, copy_assets
 
@@ -55,7 +54,7 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
     files = read_assets(paths, snapshot, problems)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
-    files.update(publish.site_files(project, pages, dates, bodies))  # feed, sitemap, robots.txt, data/
+    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file))  # feed, sitemap, robots.txt, data/
     prints = Fingerprints(project.site, links_digest(project), templates, engine)
     return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages})
 

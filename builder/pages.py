@@ -16,8 +16,7 @@ from markupsafe import Markup
 
 from builder import meta, visuals
 from builder.publish import search
-from builder.model import BriefCard, Claim, Document, Entity, Page, Project, Source, Stance
-from builder.resolve import Graph, Mention
+from builder.model import BriefCard, Claim, Document, Entity, Graph, Mention, Page, Project, Source, Stance
 
 Context = dict[str, Any]
 BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
@@ -127,42 +126,49 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
     as HTML, by slug and then by the root of the page showing it."""
     site = project.site
     lookups = Lookups(project, graph)
-    pages = [Page("index.html", "home.html", site.title, site.description, home_context(project, graph, lookups)),
-             Page("briefs/index.html", "briefs.html", "Briefs", f"Every brief of {site.title}.",
-                  briefs_context(project, lookups))]
+    pages = [Page(path="index.html", template="home.html", title=site.title, description=site.description,
+                  context=home_context(project, graph, lookups)),
+             Page(path="briefs/index.html", template="briefs.html", title="Briefs",
+                  description=f"Every brief of {site.title}.", context=briefs_context(project, lookups))]
     for brief in project.briefs:
-        pages.append(Page(f"briefs/{brief.slug}/index.html", "brief.html", brief.title, brief.summary,
-                          brief_context(project, graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
+        pages.append(Page(path=f"briefs/{brief.slug}/index.html", template="brief.html", title=brief.title,
+                          description=brief.summary,
+                          context=brief_context(project, graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":
             continue
-        pages.append(Page(f"{section}/index.html", "entities.html", title,
-                          f"{title} named in {site.title}, under every spelling the sources use.",
-                          entities_context(project, graph, section, members)))
+        pages.append(Page(path=f"{section}/index.html", template="entities.html", title=title,
+                          description=f"{title} named in {site.title}, under every spelling the sources use.",
+                          context=entities_context(project, graph, section, members)))
         for entity in members:
-            pages.append(Page(f"{section}/{entity.id}/index.html", "entity.html", entity.name,
-                              f"{entity.name}: {entity.role}.", entity_context(project, graph, entity, lookups)))
-    pages.append(Page("sources/index.html", "sources.html", "Sources",
-                      f"The articles {site.title} rests on, in full, with every person named in them.",
-                      sources_context(project, graph)))
+            pages.append(Page(path=f"{section}/{entity.id}/index.html", template="entity.html", title=entity.name,
+                              description=f"{entity.name}: {entity.role}.",
+                              context=entity_context(project, graph, entity, lookups)))
+    pages.append(Page(path="sources/index.html", template="sources.html", title="Sources",
+                      description=f"The articles {site.title} rests on, in full, with every person named in them.",
+                      context=sources_context(project, graph)))
     for source in project.sources:
         outlet = f" ({source.outlet})" if source.outlet else ""
-        pages.append(Page(f"sources/{source.id}/index.html", "source.html", source.title,
-                          f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the people it names.",
-                          source_context(project, graph, source, lookups)))
+        pages.append(Page(path=f"sources/{source.id}/index.html", template="source.html", title=source.title,
+                          description=f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the "
+                                      "people it names.",
+                          context=source_context(project, graph, source, lookups)))
     if project.claims:
-        pages.append(Page("claims/index.html", "claims.html", "Claims and sources",
-                          "Each claim the briefing rests on, and what every source says of it.",
-                          {"claims": project.claims, "sources": project.sources}))
+        pages.append(Page(path="claims/index.html", template="claims.html", title="Claims and sources",
+                          description="Each claim the briefing rests on, and what every source says of it.",
+                          context={"claims": project.claims, "sources": project.sources}))
     if project.events:
-        pages.append(Page("timeline/index.html", "timeline.html", "Timeline",
-                          "The events in the order the sources give them, each cited.", {"events": project.events}))
+        pages.append(Page(path="timeline/index.html", template="timeline.html", title="Timeline",
+                          description="The events in the order the sources give them, each cited.",
+                          context={"events": project.events}))
     if project.terms:
-        pages.append(Page("glossary/index.html", "glossary.html", "Glossary",
-                          "Terms a newcomer to the story needs, with their sources.", {"terms": project.terms}))
+        pages.append(Page(path="glossary/index.html", template="glossary.html", title="Glossary",
+                          description="Terms a newcomer to the story needs, with their sources.",
+                          context={"terms": project.terms}))
     for doc in project.pages:
-        pages.append(Page(f"{doc.slug}/index.html", "page.html", doc.title, doc.summary, {"doc": doc}))
+        pages.append(Page(path=f"{doc.slug}/index.html", template="page.html", title=doc.title,
+                          description=doc.summary, context={"doc": doc}))
     pages += search.reader_pages(project)
     shared = frame(project, has_feed)
     return [replace(page, context={**shared, **page.context}) for page in pages]

@@ -16,9 +16,8 @@ from builder import visuals
 from builder.config import Paths
 from builder.markup import Links, Ref, render_markdown
 from builder.meta import head_meta
-from builder.model import Markdown, Page, Project, Source
+from builder.model import Markdown, Mention, Page, Project, Source
 from builder.problems import BuildFailed, Pos, Problems
-from builder.resolve import Mention
 from builder.safeio import UnsafeInput, read_input
 from builder.textutil import fold
 
@@ -163,6 +162,10 @@ class Renderer:
     def _mention(self, mention: Mention) -> Markup:
         s = mention.sentence
         return Markup("{}<mark>{}</mark>{}").format(s[:mention.start], s[mention.start:mention.end], s[mention.end:])
+
+    def render_file(self, name: str, **context: object) -> str:
+        """A file that is not a page (feed.xml, sitemap.xml, robots.txt) from its template."""
+        return self.env.get_template(name).render(site=self.site, **context)
 
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)

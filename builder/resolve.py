@@ -7,7 +7,7 @@ each person learns every source paragraph and brief that mentions them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from typing import Any, Iterable, Sequence
 
 from markdown_it.token import Token
@@ -15,38 +15,12 @@ from markdown_it.token import Token
 from builder.integrity import Integrity
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
-from builder.model import BriefResult, Document, Entity, Markdown, Project, Source
+from builder.model import BriefResult, Document, Entity, Graph, Markdown, Mention, Project, Source
 from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
 
 
 _FILES = {"person": "people.yaml", "organisation": "organisations.yaml", "source": "sources.yaml"}
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One place an entity is named: a source paragraph or a brief, with the sentence around it."""
-
-    entity: str
-    kind: str  # "source" or "brief"
-    doc: str  # source id or brief slug
-    anchor: str  # paragraph anchor in a source; "" in a brief
-    sentence: str
-    start: int  # the name's offsets inside the sentence
-    end: int
-
-
-@dataclass
-class Graph:
-    """The cross-links the pages show, all derived from the content."""
-
-    mentions: dict[str, list[Mention]] = field(default_factory=lambda: defaultdict(list))
-    entities_in_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    entities_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    briefs_citing: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
-    together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 class Resolver:
@@ -206,8 +180,9 @@ class Resolver:
                     offset = at + len(child.content)
         for start, end, entity in sorted(found):
             sentence, s_start, s_end = sentence_around(text, start, end)
-            self.add_mention(Mention(entity, "brief", slug, "", sentence, s_start, s_end),
-                             self.graph.entities_in_brief[slug])
+            mention = Mention(entity=entity, kind="brief", doc=slug, anchor="", sentence=sentence, start=s_start,
+                              end=s_end)
+            self.add_mention(mention, self.graph.entities_in_brief[slug])
 
     def add_mention(self, mention: Mention, in_doc: list[str]) -> None:
         self.graph.mentions[mention.entity].append(mention)
@@ -224,8 +199,9 @@ class Resolver:
                 for start, end, entity in spans:
                     sentence, s_start, s_end = sentence_around(block.text, start, end)
                     anchor = block.anchor or self.nearest_anchor(source, index)
-                    self.add_mention(Mention(entity, "source", source.id, anchor, sentence, s_start, s_end),
-                                     self.graph.entities_in_source[source.id])
+                    mention = Mention(entity=entity, kind="source", doc=source.id, anchor=anchor, sentence=sentence,
+                                      start=s_start, end=s_end)
+                    self.add_mention(mention, self.graph.entities_in_source[source.id])
 
     @staticmethod
     def nearest_anchor(source: Source, index: int) -> str:

@@ -21,12 +21,12 @@ from builder.incremental.state import IncrementalState
 from builder.load import Loader, load_content, with_briefs
 from builder.markup import create_markdown, render_markdown
 from builder.matcher import EntityMatcher
-from builder.model import BriefResult, Document, Markdown, Project
+from builder.model import BriefResult, Document, Graph, Markdown, Project
 from builder.pages import BRIEF_ROOT
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problems
 from builder.render import SiteLinks
-from builder.resolve import Graph, Resolver, graph_share, resolve
+from builder.resolve import Resolver, graph_share, resolve
 
 BRIEFS_PER_FORK = 100  # below this, briefs are worked out in this process: workers would cost more than they save
 

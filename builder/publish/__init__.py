@@ -16,8 +16,7 @@ import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
-from xml.sax.saxutils import escape, quoteattr
+from typing import Any, Callable, Iterable
 
 from builder import meta
 from builder.publish import search, zipper
@@ -30,6 +29,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: fixed, so 
 # Files written after the link check (by finish()); pages may link to them.
 LATE_FILES = frozenset({ZIP_NAME, *search.PAGEFIND_UI})
 EXPORTS = ("people", "organisations", "sources", "claims")
+Render = Callable[..., str]  # render(template name, **context): a template's text
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -78,20 +78,10 @@ def _entry_id(project: Project, brief: Document) -> str:
     return url or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{project.site.title}:{brief.slug}").urn
 
 
-def _feed_entry(project: Project, brief: Document, updated: str, body: str) -> str:
-    site = project.site
-    link = meta.absolute(site, f"briefs/{brief.slug}/index.html") or f"briefs/{brief.slug}/index.html"
-    published = atom_date(brief.date)
-    return "\n".join([
-        "  <entry>",
-        f"    <title>{escape(brief.title)}</title>",
-        f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(link)}/>",
-        f"    <id>{escape(_entry_id(project, brief))}</id>",
-        f"    <updated>{updated}</updated>",
-        *([f"    <published>{published}</published>"] if published else []),
-        f"    <summary>{escape(brief.summary)}</summary>",
-        f"    <content type=\"html\">{escape(body)}</content>",
-        "  </entry>"])
+def _feed_entry(project: Project, brief: Document, updated: str, body: str) -> dict[str, str | None]:
+    link = meta.absolute(project.site, f"briefs/{brief.slug}/index.html") or f"briefs/{brief.slug}/index.html"
+    return {"title": brief.title, "link": link, "id": _entry_id(project, brief), "updated": updated,
+            "published": atom_date(brief.date), "summary": brief.summary, "body": body}
 
 
 def feed_root(site: SiteConfig) -> str:
@@ -99,26 +89,17 @@ def feed_root(site: SiteConfig) -> str:
     return meta.base_url(site) or ""
 
 
-def feed_xml(project: Project, dates: dict[str, str], bodies: dict[str, dict[str, str]]) -> str:
-    """An Atom 1.0 feed of the briefs, each with its text as HTML (`bodies`: by slug, then by root)."""
+def feed_xml(project: Project, dates: dict[str, str], bodies: dict[str, dict[str, str]], render: Render) -> str:
+    """An Atom 1.0 feed of the briefs (the template feed.xml), each with its text as HTML (`bodies`: by slug,
+    then by root)."""
     site = project.site
     base = meta.base_url(site)
     root = feed_root(site)
     entries = [_feed_entry(project, b, dates[b.slug], bodies[b.slug][root]) for b in project.briefs]
     feed_id = base or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{site.title}").urn
-    head = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.language)}>',
-        f"  <title>{escape(site.title)}</title>",
-        f"  <subtitle>{escape(site.description)}</subtitle>",
-        f"  <id>{escape(feed_id)}</id>",
-        f"  <updated>{max(dates.values(), default='')}</updated>",
-        f"  <author><name>{escape(site.author or site.title)}</name></author>",
-        f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr((base or '') + 'feed.xml')}/>",
-        f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(base or 'index.html')}/>",
-        "  <generator>briefing</generator>",
-    ]
-    return "\n".join([*head, *entries, "</feed>"]) + "\n"
+    return render("feed.xml", feed_id=feed_id, updated=max(dates.values(), default=""),
+                  author=site.author or site.title, self_link=(base or "") + "feed.xml", home=base or "index.html",
+                  entries=entries)
 
 
 # -- sitemap, robots ------------------------------------------------------------------------------
@@ -127,16 +108,12 @@ def listed(pages: Iterable[Page]) -> list[Page]:
     return sorted((p for p in pages if p.template not in meta.UNLISTED_TEMPLATES), key=lambda p: p.path)
 
 
-def sitemap_xml(project: Project, pages: Iterable[Page]) -> str:
-    urls = [f"  <url><loc>{escape(meta.absolute(project.site, p.path) or '')}</loc></url>" for p in listed(pages)]
-    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>',
-                      '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">', *urls, "</urlset>"]) + "\n"
+def sitemap_xml(project: Project, pages: Iterable[Page], render: Render) -> str:
+    return render("sitemap.xml", urls=[meta.absolute(project.site, p.path) or "" for p in listed(pages)])
 
 
-def robots_txt(project: Project) -> str:
-    base = meta.base_url(project.site)
-    lines = ["# Every page of this briefing may be read and indexed.", "User-agent: *", "Allow: /"]
-    return "\n".join(lines + ([f"Sitemap: {base}sitemap.xml"] if base else [])) + "\n"
+def robots_txt(project: Project, render: Render) -> str:
+    return render("robots.txt", base_url=meta.base_url(project.site))
 
 
 # -- exports --------------------------------------------------------------------------------------
@@ -179,14 +156,16 @@ def feed_dates(project: Project, problems: Problems) -> dict[str, str] | None:
 
 
 def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None,
-               bodies: dict[str, dict[str, str]]) -> dict[str, bytes]:
-    """Every non-page file this module adds, in memory, before the link check; a feed when `dates`."""
+               bodies: dict[str, dict[str, str]], render: Render) -> dict[str, bytes]:
+    """Every non-page file this module adds, in memory, before the link check; a feed when `dates`.
+    The feed, sitemap and robots.txt are templates (feed.xml, sitemap.xml, robots.txt) a project may override;
+    `render(name, **context)` renders one."""
     files = exports(project)
-    files["robots.txt"] = robots_txt(project).encode()
+    files["robots.txt"] = robots_txt(project, render).encode()
     if meta.base_url(project.site):
-        files["sitemap.xml"] = sitemap_xml(project, pages).encode()
+        files["sitemap.xml"] = sitemap_xml(project, pages, render).encode()
     if dates is not None:
-        files["feed.xml"] = feed_xml(project, dates, bodies).encode("utf-8")
+        files["feed.xml"] = feed_xml(project, dates, bodies, render).encode("utf-8")
     return files
 
 
