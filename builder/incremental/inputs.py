@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 import sysconfig
 from pathlib import Path
 
 from builder.config import ENGINE_ROOT, Paths
-from builder.safeio import UnsafeInput, check_input, read_input
+from builder.safeio import UnsafeInput, check_input, inside, read_input
 
 FORMAT = 4  # bump when what the cache stores changes shape
 ENV_INPUTS = ("BRIEFING_BASE_URL", "SOURCE_DATE_EPOCH")  # settings the build reads from the environment
@@ -64,13 +65,17 @@ class Snapshot:
         stamps: dict[str, Stamp] = {}
         data: dict[str, bytes] = {}
         for root in input_roots(paths):
-            for folder, dirs, names in os.walk(root):
+            if not inside(paths.owner(root), root):  # the folder itself a link out of the project
+                continue
+            for folder, dirs, names in os.walk(root):  # never into a linked folder (followlinks=False)
                 dirs.sort()
                 for name in sorted(names):
                     path = os.path.join(folder, name)
                     try:
-                        st = check_input(paths.owner(root), Path(path))
-                    except UnsafeInput:
+                        st = os.lstat(path)
+                        if not stat.S_ISREG(st.st_mode):  # a link (checked in full), a FIFO, a device...
+                            st = check_input(paths.owner(root), Path(path))
+                    except (OSError, UnsafeInput):
                         continue
                     old = known.get(path)
                     if old and old[:3] == (st.st_size, st.st_mtime_ns, st.st_ino) and st.st_mtime_ns < trusted_before_ns:

@@ -183,9 +183,13 @@ class IncrementalState:
         return state if state is not None and state.engine == self.engine else None
 
     def put_output(self, out: Path, state: OutputState) -> None:
+        """Remember the build into `out`. A deferred build (the live server's, while an editor types) stays in
+        memory only: pickling a large site's record cost a third of an edit's rebuild, and the full build
+        that follows once saves pause records it. Its absence from the store is only slower, never wrong: a
+        record found there is checked against the files in `out`, inode by inode."""
         state.engine = self.engine
         self.outputs = {str(out): state}  # one site at a time: a server serves one
-        if self.store is not None:
+        if self.store is not None and state.before_finish:
             self.store.put_many({"output:" + str(out): state})
 
     def unchanged(self, out: Path | None, snapshot: Snapshot) -> OutputState | None:
