@@ -5,5 +5,17 @@ window.addEventListener("DOMContentLoaded", function () {
   if (typeof PagefindUI !== "function" || !document.getElementById("search")) {
     return;
   }
-  new PagefindUI({ element: "#search", showSubResults: true, showImages: false });
+  new PagefindUI({
+    element: "#search",
+    showSubResults: true,
+    showImages: false,
+    // Each result says what it is (Brief, Person, Source…): every page's <main> carries its kind.
+    processResult: function (result) {
+      var kind = result.meta && result.meta.kind;
+      if (kind && result.meta.title) {
+        result.meta.title = kind + " · " + result.meta.title;
+      }
+      return result;
+    }
+  });
 });

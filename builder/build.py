@@ -17,6 +17,7 @@ from builder.config import Paths
 from builder.incremental.state import IncrementalState, OutputState, remove_old_spares, spare_folder
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
+from builder.write import claim_output
 
 if TYPE_CHECKING:
     from builder.model import Graph, Project
@@ -44,12 +45,13 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
     `state`: what the last build left, held in memory by the live server; without it the build loads it from
     the store and saves it back. `finish=False` leaves the search index and zip as the last build made them
     when the pages changed (the live server, while an editor types). `jobs=1` never forks."""
+    out = claim_output(root, out) if out is not None else None  # before anything: refuse a folder not ours
     paths = Paths(root)
     own = state is None
     state = state or IncrementalState.open(paths, persist=out is not None)
     progress = Progress()
     try:
-        return _build(paths, out.resolve() if out is not None else None, strict, finish, state, progress, jobs)
+        return _build(paths, out, strict, finish, state, progress, jobs)
     finally:
         progress.close()
         if own:

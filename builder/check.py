@@ -63,19 +63,28 @@ def link_targets(path: str, page: PageLinks) -> tuple[Target, ...]:
 
 
 def check_targets(pages: dict[str, tuple[set[str] | frozenset[str], tuple[Target, ...]]], files: set[str],
-                  problems: Problems) -> None:
-    """`pages`: each page's ids and link targets by site path; `files`: every other file of the site."""
-    broken: list[str] = []
+                  problems: Problems, written: dict[str, list[Pos]] | None = None) -> None:
+    """`pages`: each page's ids and link targets by site path; `files`: every other file of the site;
+    `written`: where the content wrote each relative link, so a broken one is reported there."""
+    broken: list[tuple[str, str, str]] = []  # (page, url, what is wrong)
     for path, (_, targets) in sorted(pages.items()):
         for url, target, fragment in targets:
             if target.startswith("../") or target == "..":
-                broken.append(f"{path}: link '{url}' leaves the site")
+                broken.append((path, url, "leaves the site"))
             elif target not in pages and target not in files:
-                broken.append(f"{path}: link '{url}' points at a missing page or file '{target}'")
+                broken.append((path, url, f"points at a missing page or file '{target}'"))
             elif fragment and target in pages and unquote(fragment) not in pages[target][0]:
-                broken.append(f"{path}: link '{url}' points at a missing anchor '#{fragment}'")
-    for number, message in enumerate(broken, start=1):
-        problems.error(Pos("site/" + message.split(":", 1)[0]), f"broken link {number}/{len(broken)}:"
-                       + message.split(":", 1)[1],
+                broken.append((path, url, f"points at a missing anchor '#{fragment}'"))
+    engine = [b for b in broken if not (written and b[1] in written)]
+    reported: set[tuple[Pos, str]] = set()
+    for path, url, what in broken:
+        for pos in (written or {}).get(url, ()):
+            if (pos, url) not in reported:
+                reported.add((pos, url))
+                problems.error(pos, f"broken link '{url}': on site/{path} it {what}",
+                               "links are relative to the page they are on; link people and sources with "
+                               "[[Name]] and [@source], or fix the address")
+    for number, (path, url, what) in enumerate(engine, start=1):
+        problems.error(Pos("site/" + path), f"broken link {number}/{len(engine)}: link '{url}' {what}",
                        "this is a template or engine bug if the content has no such link; report it")
 

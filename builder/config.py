@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,12 @@ class Paths:
         return self.root
 
     def rel(self, path: Path) -> str:
-        """A path as editors see it in messages: relative to the project."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        """A path as editors see it in messages: relative to the project.
+
+        Links are not followed: a seed linked to `/etc/passwd` is reported at its own name in seeds/."""
+        for base, target in ((self.root.absolute(), path.absolute()), (self.root.resolve(), path.resolve())):
+            try:
+                return Path(os.path.normpath(target)).relative_to(os.path.normpath(base)).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()

@@ -195,14 +195,14 @@ def _leading(lines: list[_Line]) -> int:
 
 
 def _drop_labels_and_link_runs(found: _Found, rules: IngestRules) -> int | None:
-    """Section labels around the headline, and runs of three or more headline-like lines (a link list
+    """Section labels above the headline, and runs of three or more headline-like lines (a link list
     with no heading); returns the headline's index in what is kept."""
     lines = found.kept
     headline = _headline_at(lines, rules)
     keep: list[_Line] = []
     leading = _leading(lines)
     for i, line in enumerate(lines):
-        if i < leading and i != headline and len(line.text.split()) <= 4 and is_title_like(line.text, 4) \
+        if headline is not None and i < min(leading, headline) and is_title_like(line.text, 4) \
                 and not _own_kind(rules, line.text):
             found.drop(line, "section label")
             continue
@@ -210,10 +210,12 @@ def _drop_labels_and_link_runs(found: _Found, rules: IngestRules) -> int | None:
     headline_line = lines[headline] if headline is not None else None
     run: list[_Line] = []
     out: list[_Line] = []
-    for line in [*keep, None]:
-        if line is not None and line is not headline_line and is_title_like(line.text, 20) \
-                and not _own_kind(rules, line.text):
-            run.append(line)
+    ends: list[_Line | None] = [*keep, None]  # None closes the last run
+    for candidate in ends:
+        # Four words or more: a short list of names ("Ales Bialiatski") is article text, not links.
+        if candidate is not None and candidate is not headline_line and is_title_like(candidate.text, 20) \
+                and len(candidate.text.split()) >= 4 and not _own_kind(rules, candidate.text):
+            run.append(candidate)
             continue
         if len(run) >= 3:
             for dropped in run:
@@ -221,8 +223,8 @@ def _drop_labels_and_link_runs(found: _Found, rules: IngestRules) -> int | None:
         else:
             out += run
         run = []
-        if line is not None:
-            out.append(line)
+        if candidate is not None:
+            out.append(candidate)
     found.kept = sorted(out, key=lambda l: l.number)
     return found.kept.index(headline_line) if headline_line in found.kept else None
 

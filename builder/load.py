@@ -15,14 +15,40 @@ from markdown_it import MarkdownIt
 from builder import schema
 from builder.config import Paths
 from builder.ingest import IngestRules, ingest_text
-from builder.markup import split_front_matter
+from builder.markup import PAGE_IDS, split_front_matter
 from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Markdown, Project, SiteConfig,
                            Source, SourceText, Stance, Term)
+from builder.names import is_common, name_problem
 from builder.problems import Pos, Problems, did_you_mean
 from builder.safeio import UnsafeInput, read_input
 from builder.yamlio import YList, line_of, parse_yaml
 
 T = TypeVar("T")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def read_text(paths: Paths, path: Path, problems: Problems, read: Callable[[Path], bytes] | None = None) -> str | None:
+    """An input file's text, read safely (builder/safeio.py, or `read`: the build's input scan, which read it
+    through safeio) and decoded; None after recording why not."""
+    rel = paths.rel(path)
+    try:
+        data = read(path) if read else read_input(paths.root, path)
+    except UnsafeInput as unsafe:
+        problems.error(Pos(rel), unsafe.message, unsafe.hint)
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.error(Pos(rel, line), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                       "re-save the file as UTF-8")
+        return None
+    if "\0" in text:  # no page may carry one (HTML forbids it), and a seed is never edited: dropped here
+        problems.warning(Pos(rel, text.count("\n", 0, text.index("\0")) + 1),
+                         f"{text.count(chr(0))} NUL byte(s) in the file, left out of the site",
+                         "a NUL byte means a damaged or binary file: fetch or save the file again")
+        text = text.replace("\0", "")
+    return text
 
 
 class Loader:
@@ -33,24 +59,13 @@ class Loader:
         self.paths = paths
         self.md = md
         self.problems = problems
+        self.language = "en"  # the site's, once site.yaml is read: which everyday words an alias may not be
         # How a file's bytes are read: safely (builder/safeio.py), or from what the build's input scan read.
         self.read: Callable[[Path], bytes] = read or (lambda path: read_input(paths.root, path))
 
     # -- files ------------------------------------------------------------------------------------
     def read_text(self, path: Path) -> str | None:
-        rel = self.paths.rel(path)
-        try:
-            data = self.read(path)
-        except UnsafeInput as refused:
-            self.problems.error(Pos(rel), refused.message, refused.hint)
-            return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            self.problems.error(Pos(rel, line), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                                "re-save the file as UTF-8")
-            return None
+        return read_text(self.paths, path, self.problems, self.read)
 
     def yaml_list(self, name: str, required: bool = False) -> tuple[str, list[Any]]:
         """A content file holding a list of records; a missing optional file is an empty list."""
@@ -100,7 +115,9 @@ class Loader:
                                     f"give each {what} its own {key}")
                 continue
             seen[ident] = pos
-            out.append(build(values, pos))
+            built = build(values, pos)
+            if built is not None:  # None: the record's own problems are recorded
+                out.append(built)
         return out
 
     # -- the content files ------------------------------------------------------------------------
@@ -119,6 +136,7 @@ class Loader:
                                  self.problems, 1)
         if values is None:
             return None
+        self.language = values["language"]
         return SiteConfig(values["title"], values["description"], values["language"], values["base_url"],
                           values["author"], Pos(rel, 1), values["updated"])
 
@@ -161,8 +179,10 @@ class Loader:
                     ok = False
         if not ok:
             return IngestRules(), {}
-        return IngestRules(*(tuple(checked[g] or ()) for g in ("drop", "captions", "standfirst", "headings",
-                                                                 "headline", "drop_between"))), lines
+        groups = {g: tuple(checked[g] or ()) for g in schema.SOURCE_INGEST}
+        return IngestRules(drop=groups["drop"], captions=groups["captions"], standfirst=groups["standfirst"],
+                           headings=groups["headings"], headline=groups["headline"],
+                           drop_between=groups["drop_between"]), lines
 
     def seed(self, name: str, pos: Pos, rules: IngestRules) -> SourceText:
         path = self.paths.seeds / name
@@ -217,17 +237,44 @@ class Loader:
                                       "so the site leaves it out",
                                       f"run `python -m builder add source {self.paths.rel(path)}`")
 
-    def entities(self) -> list[Entity]:
-        def person(v: dict[str, Any], pos: Pos) -> Entity:
-            return Entity("person", v["id"], v["name"], tuple(v["aliases"] or ()),
-                          tuple(sorted((v["native_names"] or {}).items())), v["role"], v["country"],
-                          self.field_markdown(v, "status", pos.path), self.field_markdown(v, "profile", pos.path),
-                          pos)  # type: ignore[arg-type]
+    def names(self, v: dict[str, Any], pos: Pos) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None:
+        """The aliases and native names of one entity that may be matched; None when its name may not.
 
-        def organisation(v: dict[str, Any], pos: Pos) -> Entity:
-            return Entity("organisation", v["id"], v["name"], tuple(v["aliases"] or ()),
-                          tuple(sorted((v["native_names"] or {}).items())), v["kind"], v["country"], None,
-                          self.field_markdown(v, "description", pos.path), pos)  # type: ignore[arg-type]
+        A spelling with an invisible character, or too long for the matcher, is an error and left out (the
+        build stops before anything matches it); an alias that is an everyday word is a warning."""
+        lines, ok = v["_lines"], True
+        aliases = v["aliases"] or []
+        alias_lines = getattr(aliases, "item_lines", [lines.get("aliases", pos.line)] * len(aliases))
+        spellings = [(v["name"], lines.get("name", pos.line), "name")]
+        spellings += [(a, line, "alias") for a, line in zip(aliases, alias_lines)]
+        spellings += [(n, lines.get("native_names", pos.line), "native") for n in (v["native_names"] or {}).values()]
+        bad = set()
+        for name, line, kind in spellings:
+            problem = name_problem(name, native=kind == "native")
+            if problem:
+                self.problems.error(Pos(pos.path, line), *problem)
+                bad.add(name)
+                ok = ok and kind != "name"
+            elif kind == "alias" and not v["allow_common"] and is_common(name, self.language):
+                self.problems.warning(Pos(pos.path, line), f"alias {name!r} is a common word: every {name!r} in "
+                                      "the sources and briefs would link here",
+                                      "remove it, or add 'allow_common: true' to the entry if it is meant")
+        if not ok:
+            return None
+        natives = tuple(sorted((k, n) for k, n in (v["native_names"] or {}).items() if n not in bad))
+        return tuple(a for a in aliases if a not in bad), natives
+
+    def entities(self) -> list[Entity]:
+        def person(v: dict[str, Any], pos: Pos) -> Entity | None:
+            names = self.names(v, pos)
+            return names and Entity("person", v["id"], v["name"], *names, v["role"], v["country"],
+                                    self.field_markdown(v, "status", pos.path),
+                                    self.field_markdown(v, "profile", pos.path), pos)  # type: ignore[arg-type]
+
+        def organisation(v: dict[str, Any], pos: Pos) -> Entity | None:
+            names = self.names(v, pos)
+            return names and Entity("organisation", v["id"], v["name"], *names, v["kind"], v["country"], None,
+                                    self.field_markdown(v, "description", pos.path), pos)  # type: ignore[arg-type]
 
         people = self.records("people.yaml", schema.PERSON, "person", person)
         orgs = self.records("organisations.yaml", schema.ORGANISATION, "organisation", organisation)
@@ -237,6 +284,12 @@ class Loader:
                 self.problems.error(org.pos, f"organisation id '{org.id}' is also a person's id",
                                     "ids are shared by people and organisations; rename one")
         return people + [o for o in orgs if o.id not in ids]
+
+    def page_anchor(self, ident: str, pos: Pos, what: str) -> None:
+        """Claims, timeline events and glossary terms are anchors (id="…") on their page: not the page's own."""
+        if ident in PAGE_IDS:
+            self.problems.error(pos, f"{what} id '{ident}' is an anchor the page itself uses",
+                                "choose another id (with 'id:' for a glossary term)")
 
     def claims(self) -> list[Claim]:
         def build(v: dict[str, Any], pos: Pos) -> Claim:
@@ -253,11 +306,25 @@ class Loader:
                 stances.append(Stance(s["source"], s["stance"], s["at"] or "", s["excerpt"] or "", spos))
             return Claim(v["id"], v["topic"], v["claim"], tuple(stances),
                          self.field_markdown(v, "note", pos.path), pos)
-        return self.records("claims.yaml", schema.CLAIM, "claim", build)
+        claims = self.records("claims.yaml", schema.CLAIM, "claim", build)
+        for claim in claims:
+            self.page_anchor(claim.id, claim.pos, "claim")
+        return claims
 
     def events(self) -> list[Event]:
-        return self.records("timeline.yaml", schema.EVENT, "timeline event", lambda v, pos: Event(
-            v["id"], v["when"], self.field_markdown(v, "event", pos.path), pos))  # type: ignore[arg-type]
+        events = self.records("timeline.yaml", schema.EVENT, "timeline event", lambda v, pos: Event(
+            v["id"], v["when"], self.field_markdown(v, "event", pos.path), pos,  # type: ignore[arg-type]
+            self.day(v.get("date"), pos)))
+        for event in events:
+            self.page_anchor(event.id, event.pos, "timeline event")
+        return events
+
+    def day(self, value: str | None, pos: Pos) -> str | None:
+        """A calendar day as written, or None (with an error) when it is not YYYY-MM-DD."""
+        if value is not None and not _DAY.fullmatch(value):
+            self.problems.error(pos, f"date {value!r} is not a calendar day", "write it as YYYY-MM-DD, e.g. 2025-09-11")
+            return None
+        return value
 
     def terms(self) -> list[Term]:
         def build(v: dict[str, Any], pos: Pos) -> Term:
@@ -266,6 +333,7 @@ class Loader:
         terms = self.records("glossary.yaml", schema.TERM, "glossary term", build, key="term")
         seen: set[str] = set()
         for term in terms:
+            self.page_anchor(term.id, term.pos, "glossary term")
             if term.id in seen:
                 self.problems.error(term.pos, f"two glossary terms share the anchor '{term.id}'",
                                     "give one of them an explicit 'id:'")
@@ -311,7 +379,7 @@ class Loader:
     def document(self, path: Path, fields: dict[str, schema.Field], what: str) -> Document | None:
         rel = self.paths.rel(path)
         slug = path.stem
-        if not schema.ID_PATTERN.match(slug):
+        if not schema.ID_PATTERN.fullmatch(slug):
             self.problems.error(Pos(rel), f"file name {path.name!r} is not a valid slug", schema.ID_HINT)
             return None
         text = self.read_text(path)

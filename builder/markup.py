@@ -26,6 +26,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from builder.citations import Cited, citation_html
+
 _CITATION = re.compile(r"\[(@[^\[\]]*)\]")  # may wrap across lines
 _REF = re.compile(r"@([^\s#;]+)(?:#([^\s;]+))?")
 _WIKILINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
@@ -35,6 +37,15 @@ _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.IGNORECASE)
 
 # Attributes an author may set through {…} syntax, beside those markdown-it itself produces.
 _ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
+# Ids the page templates give their own elements (tests/test_hardening.py keeps the list true), and the
+# pattern of paragraph and caption anchors: a heading `## Main` or a `{#main}` may not take one, or the
+# page would hold two elements with one id (and "skip to content" would jump to the wrong one).
+PAGE_IDS = frozenset({"a-z", "briefs-h", "checked", "citing", "coverage-h", "disagree", "in-briefs", "in-sources",
+                      "main", "named", "network-h", "numbers", "people-h", "search", "sources-h", "story", "text",
+                      "toc-h", "together", "topics-h"})
+# Numbered ids the engine makes: paragraph and caption anchors, citation spots (c3) and their previews (pv3),
+# the claims page's topics and the coverage matrix's squares.
+_PAGE_ANCHOR = re.compile(r"(?:p|fig|c|pv|topic-|cov-l)\d+\Z")
 _TAG_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 
@@ -106,6 +117,21 @@ def _sanitize_attrs(state: StateCore) -> None:
         clean(token)
 
 
+def _keep_page_ids(state: StateCore) -> None:
+    """Rename a Markdown id that the page around it uses: `main` becomes `main-section`."""
+    tokens = [t for token in state.tokens for t in (token, *(token.children or []))]
+    taken = {str(t.attrs["id"]) for t in tokens if "id" in t.attrs}
+    for token in tokens:
+        ident = str(token.attrs.get("id", ""))
+        if ident in PAGE_IDS or _PAGE_ANCHOR.match(ident):
+            new, n = f"{ident}-section", 1
+            while new in taken:
+                n += 1
+                new = f"{ident}-section-{n}"
+            taken.add(new)
+            token.attrSet("id", new)
+
+
 def _mark_quotations(state: StateCore) -> None:
     """Split quoted words into q_open/text/q_close, remembering the paragraph's first citation.
 
@@ -131,6 +157,26 @@ def _mark_quotations(state: StateCore) -> None:
                 continue  # most paragraphs quote nobody: skip the character walk
             cites = [r for c in token.children if c.type == "citation" for r in c.meta.get("refs") or []]
             token.children = _split_quotes(token.children, cites or None)
+
+
+def _number_citations(state: StateCore) -> None:
+    """Give each citation the spot id a source page links back to (c1, c2… in reading order) and the
+    quoted words around it, which its preview marks in the cited paragraph."""
+    count = 0
+    block_quotes: list[str] = []
+    for token in state.tokens:
+        if token.type == "blockquote_open":
+            block_quotes.append((token.meta or {}).get("quote", ""))
+        elif token.type == "blockquote_close":
+            block_quotes.pop()
+        elif token.type == "inline" and token.children:
+            quotes = [c.meta.get("quote", "") for c in token.children if c.type == "q_open"]
+            if block_quotes and block_quotes[0]:
+                quotes.append(inline_text(token).strip().strip("“”\"").strip())
+            for child in token.children:
+                if child.type == "citation":
+                    count += 1
+                    child.meta = {**child.meta, "spot": f"c{count}", "quotes": tuple(q for q in quotes if q)}
 
 
 def _split_quotes(children: list[Token], cites: list[Ref] | None) -> list[Token]:
@@ -215,12 +261,15 @@ def create_markdown() -> MarkdownIt:
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.core.ruler.push("sanitize_attrs", _sanitize_attrs)
+    md.core.ruler.push("keep_page_ids", _keep_page_ids)
     md.core.ruler.push("quotations", _mark_quotations)
+    md.core.ruler.push("citation_spots", _number_citations)
     md.add_render_rule("citation", _render_citation)
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("q_open", _render_q_open)
-    md.add_render_rule("q_close", lambda *a: "</q>")
+    md.add_render_rule("q_close", _render_q_close)
     md.add_render_rule("blockquote_open", _render_blockquote_open)
+    md.add_render_rule("blockquote_close", _render_blockquote_close)
     return md
 
 
@@ -234,22 +283,32 @@ class Links:
     def entity(self, target: str) -> str | None:  # href
         raise NotImplementedError
 
+    def cited(self, ref: Ref) -> Cited | None:
+        """The paragraph a citation previews in place; None renders the citation as plain links."""
+        return None
+
     def quotation(self, refs: list[Ref], quote: str) -> tuple[str, str, str] | None:
         """The citation among `refs` whose paragraph holds `quote` (else the first)."""
         return self.citation(refs[0]) if refs else None
 
 
 def _render_citation(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    token = tokens[idx]
     links: Links = env["links"]
-    parts = []
-    for ref in tokens[idx].meta.get("refs") or []:
-        found = links.citation(ref)
-        if found:
-            href, label, title = found
-            parts.append(f'<a href="{escapeHtml(href)}" title="{escapeHtml(title)}">{escapeHtml(label)}</a>')
-    if not parts:
-        return escapeHtml(tokens[idx].content)
-    return f'<span class="cite">[{"; ".join(parts)}]</span>'
+    refs = token.meta.get("refs") or []
+    found = [(ref, links.citation(ref)) for ref in refs]
+    found = [(ref, f) for ref, f in found if f]
+    if not found:
+        return escapeHtml(token.content)
+    cited = [links.cited(ref) for ref, _ in found]
+    spot = token.meta.get("spot") if env.get("spots") else None
+    if all(cited):
+        quoted = env["quoted"]
+        return citation_html([c for c in cited if c], lambda c: quoted.get((c.source, c.anchor), ()),
+                             env["previews"], spot)
+    parts = [f'<a href="{escapeHtml(h)}">{escapeHtml(lab)}</a>' for _, (h, lab, _t) in found]
+    ident = f' id="{spot}"' if spot else ""
+    return f'<span class="cite"{ident} data-pagefind-ignore>[{"; ".join(parts)}]</span>'
 
 
 def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
@@ -260,19 +319,64 @@ def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, _options: Any
 
 
 def _render_q_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    """A quotation cites its paragraph and links to it, unless it holds a link of its own (links cannot nest)."""
     meta = tokens[idx].meta
     found = env["links"].quotation(meta.get("cites") or [], meta.get("quote", ""))
-    return f'<q cite="{escapeHtml(found[0])}">' if found else "<q>"
+    if not found:
+        return "<q>"
+    close = next((j for j in range(idx + 1, len(tokens)) if tokens[j].type == "q_close"), None)
+    inner = tokens[idx + 1:close] if close is not None else ()
+    linked = close is not None and not any(t.type in _LINKING for t in inner)
+    if close is not None:
+        tokens[close].meta = {"linked": linked}
+    href = escapeHtml(found[0])
+    return f'<q cite="{href}"><a class="quote-link" href="{href}">' if linked else f'<q cite="{href}">'
+
+
+def _render_q_close(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    return "</a></q>" if (tokens[idx].meta or {}).get("linked") else "</q>"
+
+
+_LINKING = frozenset({"wikilink", "link_open", "citation", "image", "footnote_ref"})
 
 
 def _render_blockquote_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    """A cited block quotation sits in a figure whose caption says whose words they are."""
     meta = tokens[idx].meta or {}
     found = env["links"].quotation(meta["cites"], meta["quote"]) if meta.get("cites") else None
-    return f'<blockquote cite="{escapeHtml(found[0])}">\n' if found else "<blockquote>\n"
+    env.setdefault("quotes_open", []).append(found)
+    if not found:
+        return "<blockquote>\n"
+    return f'<figure class="quote">\n<blockquote cite="{escapeHtml(found[0])}">\n'
 
 
-def render_markdown(md: MarkdownIt, tokens: list[Token], links: Links) -> str:
-    return md.renderer.render(tokens, md.options, {"links": links})
+def _render_blockquote_close(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+    found = env.get("quotes_open", [None]).pop() if env.get("quotes_open") else None
+    if not found:
+        return "</blockquote>\n"
+    href, label, title = (escapeHtml(x) for x in found)
+    return (f'</blockquote>\n<figcaption class="attribution">Quoted from <a href="{href}" title="{title}">'
+            f'{label}</a></figcaption>\n</figure>\n')
+
+
+def render_markdown(md: MarkdownIt, tokens: list[Token], links: Links, spots: bool = False,
+                    previews: dict[Any, str] | None = None) -> str:
+    """HTML of parsed Markdown. `spots`: give each citation its id (a brief's body, so source pages can link
+    back to it); `previews`: the page's citation previews so far, shared by every text on one page so each
+    preview is written once and ids stay unique."""
+    return md.renderer.render(tokens, md.options, {"links": links, "spots": spots, "quoted": _quoted(tokens),
+                                                   "previews": {} if previews is None else previews})
+
+
+def _quoted(tokens: list[Token]) -> dict[tuple[str, str], list[str]]:
+    """(source, anchor) → the quotations this text cites it for, which its preview marks."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "citation":
+                for ref in child.meta.get("refs") or []:
+                    out.setdefault((ref.source, ref.anchor), []).extend(child.meta.get("quotes", ()))
+    return out
 
 
 def split_front_matter(text: str) -> tuple[str | None, int, str, int]:

@@ -181,6 +181,7 @@ class Event:
     when: str
     event: Markdown
     pos: Pos
+    date: str | None = None  # a calendar day (YYYY-MM-DD), only when a source gives one
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,11 @@ class Graph:
     citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
     together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
+    # source id → (paragraph anchor, brief slug, the citation's spot id) for every citation in a brief
+    cited_at: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    quotes_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # verified verbatim
+    # Where the content wrote each relative link ([text](../x/)), so the link check can report a broken one there.
+    links_written: dict[str, list[Pos]] = field(default_factory=lambda: defaultdict(list))
 
 
 @dataclass(frozen=True)

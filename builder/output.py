@@ -11,7 +11,7 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import publish
@@ -27,7 +27,8 @@ from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Pos, Problems
 from builder.render import Renderer, pygments_css
 from builder.safeio import UnsafeInput
-from builder.write import Staging, copy_assets
+from builder.safeloader import input_files
+from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets, environment_fault
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
 _PER_ITEM = frozenset({"brief.html", "entity.html", "source.html", "alias.html", "page.html"})
@@ -41,6 +42,7 @@ class Site:
     files: dict[str, bytes]  # every file that is not a page: assets, feed, sitemap, data exports
     renderer: Renderer
     fingerprints: dict[str, str]
+    links_written: dict[str, list[Pos]] = field(default_factory=dict)  # where the content wrote each link
 
 
 def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, dict[str, str]], problems: Problems,
@@ -51,40 +53,29 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
     renderer = Renderer(project, paths, create_markdown(), snapshot.read)
     dates = publish.feed_dates(project, problems)
     pages = build_pages(project, graph, bodies, has_feed=dates is not None)
-    files = read_assets(paths, snapshot, problems)
+    files = copy_assets(paths.asset_dirs, problems, paths.rel, snapshot.read)
+    if problems.errors:
+        raise BuildFailed(problems)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
-    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file))  # feed, sitemap, robots.txt, data/
+    files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
+    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file))  # feed, sitemap, …
     prints = Fingerprints(project.site, links_digest(project), templates, engine)
-    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages})
+    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages}, graph.links_written)
 
 
 def read_templates(paths: Paths, snapshot: Snapshot, problems: Problems) -> str:
     """Every template file read once (Jinja is then given these bytes), and a digest of them all."""
     digests = []
     for folder in paths.template_dirs:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                try:
-                    digests.append((str(path), sha(snapshot.read(path))))
-                except UnsafeInput as refused:
-                    problems.error(Pos(paths.rel(path)), refused.message, refused.hint)
+        for path in input_files(folder):  # a link to a folder is listed, so that reading it is refused
+            try:
+                digests.append((str(path), sha(snapshot.read(path))))
+            except UnsafeInput as refused:
+                problems.error(Pos(paths.rel(path)), refused.message, refused.hint)
     if problems.errors:
         raise BuildFailed(problems)
     return sha(repr(digests))
-
-
-def read_assets(paths: Paths, snapshot: Snapshot, problems: Problems) -> dict[str, bytes]:
-    def read(path: Path) -> bytes:
-        try:
-            return snapshot.read(path)
-        except UnsafeInput as refused:
-            problems.error(Pos(paths.rel(path)), refused.message, refused.hint)
-            return b""
-    files = copy_assets(paths.asset_dirs, read)
-    if problems.errors:
-        raise BuildFailed(problems)
-    return files
 
 
 @dataclass
@@ -227,7 +218,8 @@ def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None
 
 
 def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
-    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems)
+    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems,
+                  site.links_written)
 
 
 def write_output(site: Site, out: Path, previous: OutputState | None, problems: Problems, strict: bool,
@@ -238,8 +230,9 @@ def write_output(site: Site, out: Path, previous: OutputState | None, problems: 
     `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces.
     `finish=False` (the live server, while an editor types) keeps the last search index and zip instead
     of making new ones; the state then says so (`before_finish` ""), so the next full build makes them."""
-    staging = Staging(out, spare)
+    staging: Staging | None = None
     try:
+        staging = Staging(out, spare)
         pages = render_site(site, staging, previous, progress, jobs)
         digests = put_files(site.files, staging, previous)
         progress.mark("render+stage")
@@ -259,10 +252,21 @@ def write_output(site: Site, out: Path, previous: OutputState | None, problems: 
         else:
             final = walk_site(staging.path)
         progress.mark("search index+zip")
-    except BaseException:
-        staging.abort()
+    except BaseException as exc:
+        trash = keep and keep.with_name(keep.name + "-trash")
+        if staging is not None:
+            staging.abort(trash)
+        if isinstance(exc, OSError) and staging is not None and staging.found_any:
+            # A file of the recycled last-but-one site could not be replaced (made undeletable since): start
+            # again from an empty folder, which needs nothing deleted.
+            return write_output(site, out, previous, problems, strict, progress, None, keep, finish, jobs)
+        if isinstance(exc, OSError):  # the disk or the folder, not the content: one line, no traceback
+            raise environment_fault(exc, out, staging and staging.path) from None
         raise
-    staging.commit(keep=keep)
+    try:
+        staging.commit(keep=keep)
+    except OSError as exc:
+        raise environment_fault(exc, out, staging.path) from None
     progress.mark("swap")
     files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
     links = {path: (r.ids, r.targets) for path, r in pages.items()}

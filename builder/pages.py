@@ -14,9 +14,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from builder import meta, visuals
-from builder.publish import search
+from builder import meta, reading, visuals
 from builder.model import BriefCard, Claim, Document, Entity, Graph, Mention, Page, Project, Source, Stance
+from builder.publish import search
 
 Context = dict[str, Any]
 BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
@@ -40,10 +40,12 @@ class Lookups:
         self.entities = {e.id: e for e in project.entities}
         self.sources = {s.id: s for s in project.sources}
         self.cards = {b.slug: card(b) for b in project.briefs}  # one per brief: digested once per build
+        self.position = {b.slug: i for i, b in enumerate(project.briefs)}
         self.briefs_naming: dict[str, list[BriefCard]] = defaultdict(list)  # entity id → briefs, in brief order
         for brief in project.briefs:
             for entity_id in dict.fromkeys(graph.entities_in_brief.get(brief.slug, [])):
                 self.briefs_naming[entity_id].append(self.cards[brief.slug])
+        self.as_of = reading.as_of(project)  # the date an undated brief is shown "as of"
         self.stances: dict[str, list[tuple[Claim, Stance]]] = defaultdict(list)
         for claim in project.claims:
             for stance in claim.stances:
@@ -53,20 +55,23 @@ class Lookups:
 # -- the frame every page shares (base.html) ------------------------------------------------------
 def frame(project: Project, has_feed: bool) -> Context:
     """The menu's sections, whether there is a feed, and the published address."""
-    nav = [("briefs/", "Briefs"), ("people/", "People"), ("sources/", "Sources")]
-    nav += [("organisations/", "Organisations")] if project.organisations else []
-    nav += [("claims/", "Claims")] if project.claims else []
-    nav += [("timeline/", "Timeline")] if project.events else []
-    nav += [("glossary/", "Glossary")] if project.terms else []
-    nav += [(doc.slug + "/", doc.title) for doc in project.pages]
-    nav += [("search/", "Search")]
-    return {"nav": tuple(nav), "has_feed": has_feed, "base_url": meta.base_url(project.site)}
+    """The menu's sections as (target, label, shown in a phone's header: the ways in that fit one line; every
+    section is in every page's footer), whether there is a feed, and the published address."""
+    nav = [("briefs/", "Briefs", True), ("people/", "People", True), ("sources/", "Sources", True)]
+    nav += [("organisations/", "Organisations", False)] if project.organisations else []
+    nav += [("claims/", "Claims", True)] if project.claims else []
+    nav += [("timeline/", "Timeline", False)] if project.events else []
+    nav += [("glossary/", "Glossary", False)] if project.terms else []
+    nav += [(doc.slug + "/", doc.slug.replace("-", " ").capitalize(), False) for doc in project.pages]
+    nav += [("search/", "Search", True)]
+    about = "about/" if any(doc.slug == "about" for doc in project.pages) else None
+    return {"nav": tuple(nav), "has_feed": has_feed, "base_url": meta.base_url(project.site), "about": about}
 
 
 # -- one context per page kind --------------------------------------------------------------------
 def home_context(project: Project, graph: Graph, lookups: Lookups) -> Context:
     return {"bullets": project.home.bullets, "key_numbers": project.home.key_numbers,
-            "disputed": [c for c in project.claims if c.disputed],
+            "disputed": [c for c in project.claims if c.disputed], "as_of": reading.as_of(project),
             "briefs": list(lookups.cards.values()), "people": project.people, "sources": project.sources}
 
 
@@ -79,8 +84,12 @@ def brief_context(project: Project, graph: Graph, brief: Document, body: str, lo
     named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
     cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
     cited += [s for s in brief.sources if s not in cited]
+    before, after = reading.neighbours(project, brief, lookups.position[brief.slug])
     return {"brief": brief, "body": Markup(body), "named": named,
-            "cited": [sources[s] for s in cited if s in sources]}
+            "cited": [sources[s] for s in cited if s in sources],
+            "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": lookups.as_of,
+            "minutes": reading.reading_minutes(brief), "before": before, "after": after,
+            "checked": reading.checked(graph, brief)}
 
 
 def entities_context(project: Project, graph: Graph, section: str, members: list[Entity]) -> Context:
@@ -118,7 +127,8 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
     return {"source": source, "people": [e for e in named if e.kind == "person"],
             "organisations": [e for e in named if e.kind == "organisation"],
             "briefs": [lookups.cards[s] for s in graph.briefs_citing.get(source.id, []) if s in lookups.cards],
-            "stances": list(lookups.stances.get(source.id, [])), "spans": spans}
+            "stances": list(lookups.stances.get(source.id, [])), "spans": spans,
+            "cited_in": reading.cited_in(project, graph, source)}
 
 
 def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]], has_feed: bool) -> list[Page]:
@@ -157,11 +167,12 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
     if project.claims:
         pages.append(Page(path="claims/index.html", template="claims.html", title="Claims and sources",
                           description="Each claim the briefing rests on, and what every source says of it.",
-                          context={"claims": project.claims, "sources": project.sources}))
+                          context={"topics": reading.ledger(project), "sources": project.sources}))
     if project.events:
         pages.append(Page(path="timeline/index.html", template="timeline.html", title="Timeline",
                           description="The events in the order the sources give them, each cited.",
-                          context={"events": project.events}))
+                          context={"events": project.events,
+                                   "dates": {e.id: reading.day(e.date) for e in project.events}}))
     if project.terms:
         pages.append(Page(path="glossary/index.html", template="glossary.html", title="Glossary",
                           description="Terms a newcomer to the story needs, with their sources.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -14,6 +15,7 @@ from pygments.formatters import HtmlFormatter
 
 from builder import visuals
 from builder.config import Paths
+from builder.citations import Cited, anchor_label, citation_html
 from builder.markup import Links, Ref, render_markdown
 from builder.meta import head_meta
 from builder.model import Markdown, Mention, Page, Project, Source
@@ -51,16 +53,11 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
-def anchor_label(anchor: str) -> str:
-    if anchor.startswith("fig"):
-        return f"photo {anchor[3:]}"
-    return f"¶{anchor[1:]}" if anchor.startswith("p") else anchor
-
-
 class SiteLinks(Links):
     """Links as seen from one page, always relative so the site works under any path and from disk."""
 
-    def __init__(self, project: Project, root: str) -> None:
+    def __init__(self, project: Project, root: str, previews: bool = True) -> None:
+        self.previews = previews  # citations open their paragraph in place (not in the feed: readers drop buttons)
         self.sources = {s.id: s for s in project.sources}
         self.names = {n.casefold(): e for e in project.entities for n in e.all_names}
         self.entities = {e.id: e for e in project.entities}
@@ -75,6 +72,14 @@ class SiteLinks(Links):
             return href, source.short, source.title
         label = f"{source.short} {anchor_label(ref.anchor)}"
         return f"{href}#{ref.anchor}", label, f"{source.title}, {anchor_label(ref.anchor)}"
+
+    def cited(self, ref: Ref) -> Cited | None:
+        found = self.citation(ref)
+        if found is None or not self.previews:
+            return None
+        source = self.sources[ref.source]
+        block = source.text.by_anchor().get(ref.anchor) if ref.anchor else None
+        return Cited(source.id, found[0], source.short, source.kind or "", ref.anchor, block.text if block else "")
 
     def quotation(self, refs: list[Ref], quote: str) -> tuple[str, str, str] | None:
         wanted = fold(quote)
@@ -101,20 +106,22 @@ class Renderer:
         self.project = project  # for the link tables only
         self.site = project.site
         self.md = md
-        self._links: dict[str, SiteLinks] = {}
+        self._links: dict[tuple[str, bool], SiteLinks] = {}
+        self._previews: dict[object, str] = {}  # the citation previews the page being rendered holds so far
         self.env = Environment(loader=TemplateFiles(paths, read or (lambda path: read_input(paths.owner(path), path))),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True)
-        self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention)
+        self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention,
+                                headings=headings)
         self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label, head_meta=head_meta,
-                                chart_key_numbers=visuals.key_numbers, chart_timeline=visuals.timeline,
+                                chart_timeline=visuals.timeline,
                                 chart_network=visuals.network, chart_coverage=visuals.coverage)
 
-    def links(self, root: str) -> SiteLinks:
+    def links(self, root: str, previews: bool = True) -> SiteLinks:
         """The links of a page at `root`, one per depth (building them per page made large sites quadratic)."""
-        links = self._links.get(root)
+        links = self._links.get((root, previews))
         if links is None:
-            links = self._links[root] = SiteLinks(self.project, root)
+            links = self._links[(root, previews)] = SiteLinks(self.project, root, previews)
         return links
 
     @pass_context
@@ -125,10 +132,12 @@ class Renderer:
         return ctx["root"] + target
 
     @pass_context
-    def _md(self, ctx: Context, doc: Markdown | None) -> Markup:
+    def _md(self, ctx: Context, doc: Markdown | None, spots: bool = False, previews: bool = True) -> Markup:
+        """`spots`: a brief's body, whose citations get the ids source pages link back to. `previews=False`:
+        citations as plain links, where the page already quotes the words and its weight must stay low."""
         if doc is None:
             return Markup("")
-        return Markup(markdown_html(self.md, doc, self.links(ctx["root"])))
+        return Markup(markdown_html(self.md, doc, self.links(ctx["root"], previews), spots, self._previews))
 
     @pass_context
     def _md_inline(self, ctx: Context, doc: Markdown) -> Markup:
@@ -143,8 +152,11 @@ class Renderer:
         found = self.links(ctx["root"]).citation(Ref(source, anchor))
         if not found:
             return Markup("")
+        cited = self.links(ctx["root"]).cited(Ref(source, anchor))
+        if cited is not None:
+            return Markup(citation_html([cited], lambda c: (), self._previews, None))
         href, label, title = found
-        return Markup('<span class="cite">[<a href="{}" title="{}">{}</a>]</span>').format(href, title, label)
+        return Markup('<span class="cite" data-pagefind-ignore>[<a href="{}">{}</a>]</span>').format(href, label)
 
     @pass_context
     def _source_block(self, ctx: Context, source: Source, index: int) -> Markup:
@@ -169,12 +181,30 @@ class Renderer:
 
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)
-        return template.render(page=page, site=self.site, root=root_of(page.path), **page.context)
+        self._previews = {}
+        html = template.render(page=page, site=self.site, root=root_of(page.path), **page.context)
+        # The highlighting colours weigh more than most pages: only a page that shows code links them.
+        return html if 'class="highlight"' in html else _PYGMENTS_LINK.sub("", html, count=1)
 
 
-def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks) -> str:
+def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks, spots: bool = False,
+                   previews: dict[object, str] | None = None) -> str:
     """`doc` as HTML on a page whose links start with `links.root`."""
-    return render_markdown(md, doc.tokens, links)
+    return render_markdown(md, doc.tokens, links, spots, previews)
+
+
+_PYGMENTS_LINK = re.compile(r'<link rel="stylesheet" href="[^"]*assets/pygments\.css">\n')
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def headings(html: str) -> list[tuple[str, Markup]]:
+    """The (id, words) of a rendered text's sections, for its contents list (citations left out)."""
+    out = []
+    for ident, inner in _H2.findall(str(html)):
+        inner = re.sub(r'<span class="cite".*', "", inner, flags=re.S)  # a citation ends the heading's words
+        out.append((ident, Markup(_TAG.sub("", inner).strip())))
+    return out
 
 
 def pygments_css() -> str:

@@ -15,7 +15,8 @@ from markdown_it.token import Token
 from builder.integrity import Integrity
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
-from builder.model import BriefResult, Document, Entity, Graph, Markdown, Mention, Project, Source
+from builder.model import BriefResult, Claim, Document, Entity, Graph, Markdown, Mention, Project, Source
+from builder.names import folded
 from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
 
@@ -36,8 +37,9 @@ class Resolver:
         self.spellings = [name for e in project.entities for name in (e.id, *e.all_names)]
         for entity in project.entities:
             for name in entity.all_names:
-                self.names.setdefault(name.casefold(), entity.id)
+                self.names.setdefault(folded(name), entity.id)
         self.graph = Graph()
+        self.assessed: set[str] = set()  # sources some claim of the ledger gives a stance
         self.integrity = Integrity(project, matcher)
 
     # -- references -------------------------------------------------------------------------------
@@ -64,7 +66,7 @@ class Resolver:
         return out
 
     def entity_for(self, target: str) -> str | None:
-        return target if target in self.entities else self.names.get(target.casefold())
+        return target if target in self.entities else self.names.get(folded(target))
 
     def check_ids(self, ids: Iterable[str], known: dict[str, object], what: str, pos: Pos) -> None:
         for ident in ids:
@@ -91,10 +93,10 @@ class Resolver:
                 quote_failed = quote_failed or failed
             else:
                 if block_quote and not quote_failed:
-                    self.check_block_quote(block_quote, quote_refs)
+                    self.record_quotes(brief, self.check_block_quote(block_quote, quote_refs))
                 block_quote, quote_refs, quote_failed = [], [], False
                 if not failed:  # one wrong citation is one error, not a cascade of quotation errors
-                    self.check_quotes(text, refs, pos)
+                    self.record_quotes(brief, self.check_quotes(text, refs, pos))
                     if refs and not depth["note"]:
                         for message, hint in self.integrity.paragraph(token):
                             self.problems.warning(pos, message, hint)
@@ -105,9 +107,23 @@ class Resolver:
                                       "editorial context in a '::: note' block")
             if brief is not None:
                 self.record_brief_mentions(brief, token, text)
+                self.record_spots(brief, token)
         if block_quote and not quote_failed:
-            self.check_block_quote(block_quote, quote_refs)
+            self.record_quotes(brief, self.check_block_quote(block_quote, quote_refs))
         return refs_seen
+
+    def record_quotes(self, brief: str | None, verified: list[str]) -> None:
+        if brief is not None and verified:
+            self.graph.quotes_in_brief[brief].extend(verified)
+
+    def record_spots(self, brief: str, token: Token) -> None:
+        """Where each citation of a brief stands (its spot id), so the cited paragraph can link back to it."""
+        for child in token.children or []:
+            spot = child.meta.get("spot") if child.type == "citation" else None
+            for ref in (child.meta.get("refs") or []) if spot else []:
+                source = self.sources.get(ref.source)
+                if source is not None and (not ref.anchor or ref.anchor in source.text.by_anchor()):
+                    self.graph.cited_at[ref.source].append((ref.anchor, brief, spot))
 
     def inline_refs(self, token: Token, pos: Pos) -> tuple[list[Ref], bool]:
         """The paragraph's valid citations, and whether it had a citation that failed (already reported)."""
@@ -130,25 +146,29 @@ class Resolver:
                                         f"'{child.meta['target']}'",
                                         did_you_mean(child.meta["target"], self.spellings)
                                         or "add them to content/people.yaml")
+            elif child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                if href and not ("//" in href or ":" in href.split("/", 1)[0]):  # relative: the site's own
+                    self.graph.links_written[href].append(pos)
             elif child.type == "image":
                 src = child.attrGet("src") or ""
+                if src and not ("//" in src or ":" in src.split("/", 1)[0]):
+                    self.graph.links_written[src].append(pos)
                 if "//" in src or ":" in src.split("/")[0]:
                     self.problems.error(pos, f"image from another site: {src}",
                                         "the site loads nothing from elsewhere; put the image in assets/")
         return refs, failed
 
-    def check_quotes(self, text: str, refs: list[Ref], pos: Pos) -> None:
-        for match in QUOTE.finditer(text):
-            quote = match.group(1) or match.group(2)
-            self.verify_quote(quote, refs, pos)
+    def check_quotes(self, text: str, refs: list[Ref], pos: Pos) -> list[str]:
+        """The paragraph's quotations found verbatim in what it cites (each wrong one is an error)."""
+        quotes = [match.group(1) or match.group(2) for match in QUOTE.finditer(text)]
+        return [quote for quote in quotes if self.verify_quote(quote, refs, pos)]
 
-    def check_block_quote(self, paragraphs: list[tuple[Token, Pos]], refs: list[Ref]) -> None:
-        for token, pos in paragraphs:
-            quote = inline_text(token).strip().strip("“”\"").strip()
-            if quote:
-                self.verify_quote(quote, refs, pos)
+    def check_block_quote(self, paragraphs: list[tuple[Token, Pos]], refs: list[Ref]) -> list[str]:
+        quotes = [inline_text(token).strip().strip("“”\"").strip() for token, _ in paragraphs]
+        return [q for q, (_, pos) in zip(quotes, paragraphs) if q and self.verify_quote(q, refs, pos)]
 
-    def verify_quote(self, quote: str, refs: list[Ref], pos: Pos) -> None:
+    def verify_quote(self, quote: str, refs: list[Ref], pos: Pos) -> bool:
         shown = quote if len(quote) <= 60 else quote[:57] + "…"
         if not refs:
             self.problems.error(pos, f"quotation “{shown}” has no citation",
@@ -157,6 +177,9 @@ class Resolver:
             cited = "; ".join(f"{r.source}#{r.anchor}" if r.anchor else r.source for r in refs)
             self.problems.error(pos, f"misquotation: “{shown}” is not verbatim in {cited}",
                                 self.where_words_are(quote, [r.source for r in refs]))
+        else:
+            return True
+        return False
 
     def where_words_are(self, words: str, cited: list[str]) -> str:
         """A hint naming the paragraphs that do hold these words (cited sources first), if any do."""
@@ -192,22 +215,26 @@ class Resolver:
     # -- the project ------------------------------------------------------------------------------
     def sources_text(self) -> None:
         for source in self.project.sources:
+            anchors = self.nearest_anchors(source)
             for index, block in enumerate(source.text.blocks):
                 spans = [(m.start, m.end, m.entity) for m in self.matcher.finditer(block.text)]
                 if spans:
                     self.graph.spans[(source.id, index)] = spans
                 for start, end, entity in spans:
                     sentence, s_start, s_end = sentence_around(block.text, start, end)
-                    anchor = block.anchor or self.nearest_anchor(source, index)
-                    mention = Mention(entity=entity, kind="source", doc=source.id, anchor=anchor, sentence=sentence,
-                                      start=s_start, end=s_end)
+                    mention = Mention(entity=entity, kind="source", doc=source.id, anchor=anchors[index],
+                                      sentence=sentence, start=s_start, end=s_end)
                     self.add_mention(mention, self.graph.entities_in_source[source.id])
 
     @staticmethod
-    def nearest_anchor(source: Source, index: int) -> str:
-        """Headlines and headings have no anchor of their own: point at the next paragraph."""
-        later = [b.anchor for b in source.text.blocks[index:] if b.anchor]
-        return later[0] if later else ""
+    def nearest_anchors(source: Source) -> list[str]:
+        """Each block's anchor; headlines and headings have none of their own, so point at the next
+        paragraph's. One pass from the end (looking ahead from each heading made long seeds quadratic)."""
+        anchors, following = [], ""
+        for block in reversed(source.text.blocks):
+            following = block.anchor or following
+            anchors.append(following)
+        return anchors[::-1]
 
     def briefs(self) -> None:
         for brief in self.project.briefs:
@@ -250,25 +277,38 @@ class Resolver:
                 self.markdown(text)
 
     def claims(self) -> None:
+        self.assessed = {stance.source for claim in self.project.claims for stance in claim.stances}
         for claim in self.project.claims:
             self.integrity.claim(claim, self.problems)
-            seen: set[str] = set()
-            for stance in claim.stances:
-                if stance.source in seen:
-                    self.problems.error(stance.pos, f"claim '{claim.id}' lists source '{stance.source}' twice",
-                                        "give each source one stance")
-                seen.add(stance.source)
-                if stance.stance == "silent":
-                    if self.check_ref(Ref(stance.source, ""), stance.pos) is None:
-                        continue
-                    continue
-                source = self.check_ref(Ref(stance.source, stance.at), stance.pos)
-                if source is None:
-                    continue
-                paragraph = source.text.by_anchor()[stance.at].text
-                if fold(stance.excerpt) not in fold(paragraph):
-                    self.problems.error(stance.pos, f"excerpt is not verbatim in {stance.source}#{stance.at}",
-                                        self.where_words_are(stance.excerpt, [stance.source]))
+            self.check_claim_stances(claim)
+
+    def check_claim_stances(self, claim: Claim) -> None:
+        """Each stance cites a real paragraph with a verbatim excerpt; a source assessed elsewhere but not here is
+        worth a warning, since the claims page can only say it was "not assessed"."""
+        seen: set[str] = set()
+        for stance in claim.stances:
+            if stance.source in seen:
+                self.problems.error(stance.pos, f"claim '{claim.id}' lists source '{stance.source}' twice",
+                                    "give each source one stance")
+            seen.add(stance.source)
+            if stance.stance == "silent":
+                self.check_ref(Ref(stance.source, ""), stance.pos)
+                continue
+            source = self.check_ref(Ref(stance.source, stance.at), stance.pos)
+            if source is None:
+                continue
+            paragraph = source.text.by_anchor()[stance.at].text
+            if fold(stance.excerpt) not in fold(paragraph):
+                self.problems.error(stance.pos, f"excerpt is not verbatim in {stance.source}#{stance.at}",
+                                    self.where_words_are(stance.excerpt, [stance.source]))
+        # A source the ledger assesses on other claims but not on this one was most likely forgotten. A source
+        # no claim assesses yet (one just added) reads "not assessed" everywhere without a warning, so adding
+        # a source keeps `check --strict` clean until the editor weighs it.
+        missing = [s.id for s in self.project.sources if s.id not in seen and s.id in self.assessed]
+        if missing:
+            self.problems.warning(claim.pos, f"claim '{claim.id}' records no stance for {', '.join(missing)}",
+                                  "add a stance for each source (supports, contradicts, silent or unclear); "
+                                  "until then the claims page shows it as “not assessed”")
 
     def key_numbers(self) -> None:
         for number in self.project.home.key_numbers:
@@ -279,14 +319,17 @@ class Resolver:
                                     "cite the paragraph that gives this number, as written there")
 
     def unique_names(self) -> None:
-        owners: dict[str, Entity] = {}
+        """Spellings that differ only in case or Unicode form are one name: it must have one owner, or a
+        `[[LUKASHENKA]]` link and the backlinks of `Lukashenka` would go to different entities."""
+        owners: dict[str, tuple[Entity, str]] = {}
         for entity in self.project.entities:
             for name in entity.all_names:
-                other = owners.get(name)
+                other, spelled = owners.get(folded(name), (None, ""))
                 if other is not None and other.id != entity.id:
-                    self.problems.error(entity.pos, f"name or alias '{name}' is also used by '{other.id}'",
+                    same = "" if spelled == name else f" as '{spelled}' (the same name in another case or form)"
+                    self.problems.error(entity.pos, f"name or alias '{name}' is also used by '{other.id}'{same}",
                                         "each spelling must belong to one person or organisation")
-                owners.setdefault(name, entity)
+                owners.setdefault(folded(name), (entity, name))
 
     def co_mentions(self) -> None:
         groups = list(self.graph.entities_in_brief.values())

@@ -45,11 +45,27 @@ def inside(root: Path, path: Path) -> bool:
     return True
 
 
+def into_hidden(root: Path, path: Path) -> bool:
+    """Whether `path` is a link into a hidden part of the project (.git, .env, .cache, .venv): `.git/config`
+    holds CI's token, `.env` its secrets; a seed linked there would publish them."""
+    real = Path(os.path.realpath(path))
+    if real == Path(os.path.abspath(path)):
+        return False
+    try:
+        parts = real.relative_to(os.path.realpath(root)).parts
+    except ValueError:
+        return False
+    return any(part.startswith(".") for part in parts)
+
+
 def check_input(root: Path, path: Path) -> os.stat_result:
     """The file's status if the build may read it; UnsafeInput if it is outside the project or not a file."""
     if not inside(root, path):
         raise UnsafeInput("a symlink that leads outside the project",
                           "copy the file into the project instead of linking to it")
+    if into_hidden(root, path):
+        raise UnsafeInput("a symlink into a hidden file or folder of the project (.git, .env, .cache…)",
+                          "copy the file you mean into the project instead of linking to it")
     try:
         st = os.stat(path)
     except FileNotFoundError:

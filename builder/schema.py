@@ -13,9 +13,10 @@ from typing import Any
 from builder.problems import Pos, Problems, did_you_mean
 from builder.yamlio import YDict, line_of
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \Z, not $: `$` also matches before a final newline, and "lukashenko\n" would make a second folder.
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 # Pages link to these as they are: any other scheme (javascript:, data:) would be live code on a page.
-WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*\Z", re.IGNORECASE)
 ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'maria-kalesnikava'"
 # Top-level folders of the built site: a standalone page (content/pages/<slug>.md) may not take one.
 SECTIONS = frozenset({"briefs", "people", "organisations", "sources", "claims", "timeline", "glossary",
@@ -26,7 +27,7 @@ SECTIONS = frozenset({"briefs", "people", "organisations", "sources", "claims", 
 class Field:
     """One key of a record: its type, whether it is required, and what it is for."""
 
-    kind: str  # str | text | url | int | bool | id | ids | strs | lang_map | map | records
+    kind: str  # str | text | url | int | bool | id | ids | strs | lang | lang_map | map | records
     doc: str
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -35,14 +36,27 @@ class Field:
 _TYPE_NAMES = {
     "str": "a string", "text": "a string", "url": "a web address (http:// or https://)", "id": "an id",
     "int": "a whole number", "bool": "true or false",
-    "ids": "a list of ids", "strs": "a list of strings", "lang_map": "a mapping of language code to name",
+    "ids": "a list of ids", "strs": "a list of strings",
+    "lang_map": "a mapping of language code to name (BCP 47 codes, such as 'be')",
+    "lang": "a BCP 47 language tag such as 'en', 'be' or 'en-GB'",
     "records": "a list of mappings", "map": "a mapping",
     "pairs": "a pair of strings [start, end], or a list of such pairs",
 }
 
 
+# A BCP 47 tag's shape (letters, then hyphen-separated subtags of at most 8); langcodes checks the registry.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*\Z")
+
+
+def is_language_tag(value: Any) -> bool:
+    """A valid BCP 47 language tag ('en', 'be', 'en-GB', 'be-Latn'): what `lang` attributes and Pagefind take."""
+    import langcodes
+
+    return isinstance(value, str) and bool(_LANGUAGE_TAG.match(value)) and langcodes.tag_is_valid(value)
+
+
 def check_id(value: Any, pos: Pos, what: str, problems: Problems) -> bool:
-    if isinstance(value, str) and ID_PATTERN.match(value):
+    if isinstance(value, str) and ID_PATTERN.fullmatch(value):
         return True
     problems.error(pos, f"invalid {what} {value!r}", ID_HINT)
     return False
@@ -59,7 +73,7 @@ def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problem
     if spec.kind in ("str", "text"):
         bad = not isinstance(value, str) or not value.strip()
     elif spec.kind == "url":
-        bad = not isinstance(value, str) or not WEB_ADDRESS.match(value)
+        bad = not isinstance(value, str) or not WEB_ADDRESS.fullmatch(value)
     elif spec.kind == "int":
         bad = isinstance(value, bool) or not isinstance(value, int)
     elif spec.kind == "bool":
@@ -75,7 +89,9 @@ def _check_value(name: str, spec: Field, value: Any, pos: Pos, problems: Problem
             return list(value) if all(ok) else None
     elif spec.kind == "lang_map":
         bad = not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())
+            is_language_tag(k) and isinstance(v, str) and v.strip() for k, v in value.items())
+    elif spec.kind == "lang":
+        bad = not is_language_tag(value)
     elif spec.kind == "map":
         bad = not isinstance(value, dict)
     elif spec.kind == "pairs":
@@ -135,7 +151,7 @@ def validate(data: Any, fields: dict[str, Field], path: str, what: str, problems
 SITE = {
     "title": Field("str", "the site's name, shown on every page", required=True),
     "description": Field("str", "one sentence used as the home page's description", required=True),
-    "language": Field("str", "the language of the content, a BCP 47 code such as 'en'", required=True),
+    "language": Field("lang", "the language of the content, a BCP 47 code such as 'en'", required=True),
     "base_url": Field("url", "the published address, e.g. https://user.github.io/repo/ (for canonical URLs and the feed)"),
     "author": Field("str", "who publishes the briefing, shown in the footer and the feed"),
     "updated": Field("str", "the day the briefing last changed (YYYY-MM-DD): the Atom feed's date for "
@@ -176,6 +192,8 @@ _NAMED = {
     "name": Field("str", "the name this site uses", required=True),
     "aliases": Field("strs", "every other spelling used in the sources, and usual transliterations"),
     "native_names": Field("lang_map", "the name in other scripts, keyed by language code (be, ru)"),
+    "allow_common": Field("bool", "true when an alias that is a common word (such as 'US') is meant: it is "
+                          "then matched wherever it appears, without a warning"),
 }
 
 PERSON = {
@@ -214,6 +232,7 @@ CLAIM = {
 EVENT = {
     "id": Field("id", "a stable identifier, used as the event's anchor", required=True),
     "when": Field("str", "when it happened, in the sources' own relative terms", required=True),
+    "date": Field("str", "the calendar day (YYYY-MM-DD), only when a source gives it (never invented)"),
     "event": Field("text", "what happened, cited (Markdown)", required=True),
 }
 

@@ -118,7 +118,7 @@ def spelling_notes(sources: Iterable[Source], entities: tuple[Entity, ...]) -> l
     for source in sources:
         _, unknown = source_names(source, matcher)
         for suggestion in near_misses(unknown, entities):
-            notes.setdefault(f"{source.pos}: info: source '{source.id}' writes {suggestion}", None)
+            notes.setdefault(f"{source.pos}: info: in source '{source.id}', {suggestion}", None)
     return list(notes)
 
 

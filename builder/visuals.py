@@ -9,7 +9,6 @@ arithmetic on the content, so two builds draw the same picture.
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,20 +16,17 @@ from typing import Iterable
 
 from markupsafe import Markup
 
-from builder.model import Entity, Event, Graph, KeyNumber, Project, Source
+from builder.model import Entity, Event, Graph, Project, Source
 
 CHAR = 7.4  # average width of a character at the charts' 14px type, for wrapping and sizing
 LINE = 18  # line height
-_WORDS = {"a dozen": 12, "a hundred": 100, "one hundred": 100, "a thousand": 1000, "one thousand": 1000,
-          "a million": 1_000_000, "one million": 1_000_000}
-_AT_LEAST = ("more than", "over", "at least", "upwards of")
-_OTHER = ("nearly", "almost", "about", "around", "some", "roughly", "up to", "fewer than", "less than")
 # Past these, a picture stops being readable (and at newsroom scale would weigh megabytes): the network
 # and the coverage matrix draw the people named most often and the sources naming the most people, and
 # say how many they leave out. A briefing's own cast is well under both.
 NETWORK_PEOPLE = 16
 COVERAGE_PEOPLE = 25
-COVERAGE_SOURCES = 10
+COVERAGE_SOURCES = 12
+COVERAGE_CELL = 26.0  # a column's width: twelve of them and the names fit a phone
 
 
 def num(x: float) -> str:
@@ -59,27 +55,11 @@ def svg(ident: str, width: float, height: float, title: str, desc: str, body: It
         ident, num(width), num(height), title, desc, Markup("").join(body))
 
 
-def figure(chart: Markup, caption: Markup | str, extra: Markup = Markup(""), wide: bool = False) -> Markup:
-    # A wide picture scrolls sideways on a phone rather than shrinking its words below reading size.
-    inner = Markup('<div class="chart-scroll" tabindex="0" role="region" aria-label="{}">{}</div>').format(
-        "Scrollable picture", chart) if wide else chart
+def figure(chart: Markup, caption: Markup | str, extra: Markup = Markup("")) -> Markup:
+    # Every picture shrinks with its column (viewBox, max-width: 100%): no box on the page scrolls sideways.
     # The data table follows the figure: a <figcaption> must be the figure's first or last child.
     return Markup('<figure class="chart-figure">{}<figcaption>{}</figcaption></figure>{}').format(
-        inner, caption, extra)
-
-
-def amount(value: str) -> tuple[float, bool] | None:
-    """A key number's value as (number, is_a_minimum), or None when the words give no figure."""
-    words = value.strip().lower().replace(",", "")
-    minimum = False
-    for prefix in (*_AT_LEAST, *_OTHER):
-        if words.startswith(prefix + " "):
-            minimum = prefix in _AT_LEAST
-            words = words[len(prefix) + 1:]
-            break
-    if re.fullmatch(r"\d+(\.\d+)?", words):
-        return float(words), minimum
-    return (float(_WORDS[words]), minimum) if words in _WORDS else None
+        chart, caption, extra)
 
 
 def name_lines(name: str) -> list[str]:
@@ -152,45 +132,6 @@ def _left_out(shown: int, total: int, what: str) -> str:
     return f" Showing the {shown} {what} named most often, of {total:,}." if shown < total else ""
 
 
-# -- key numbers (home page) ------------------------------------------------------------------
-def key_numbers(numbers: tuple[KeyNumber, ...]) -> Markup:
-    """The home page's key numbers as bars to scale."""
-    drawn = [(n, a) for n in numbers if (a := amount(n.value))]
-    if not drawn:
-        return Markup("")
-    width, bar_left, bar_max = 360.0, 4.0, 300.0
-    top = max(a[0] for _, a in drawn)
-    body, y = [], 4.0
-    for n, (value, minimum) in drawn:
-        lines = wrap(f"{n.value}: {n.label}", width - 8)
-        body.append(text(bar_left, y + 14, lines, "viz-label"))
-        y += 14 + LINE * (len(lines) - 1) + 6
-        length = max(2.0, bar_max * value / top)
-        body.append(Markup('<rect class="viz-bar" x="{}" y="{}" width="{}" height="12"/>').format(
-            num(bar_left), num(y), num(length)))
-        if minimum:  # an arrowhead: the source gives this figure as a floor, not an exact count
-            tip = bar_left + length
-            body.append(Markup('<path class="viz-more" d="M{} {}l9 6l-9 6z"/>').format(num(tip + 2), num(y)))
-        y += 12 + 14
-    return figure(svg("chart-numbers", width, y, "Key numbers as bars", _numbers_desc(drawn), body),
-                  _numbers_caption(numbers, drawn))
-
-
-def _numbers_desc(drawn: list[tuple[KeyNumber, tuple[float, bool]]]) -> str:
-    parts = [f"{n.value} {n.label}" for n, _ in drawn]
-    return "Bars to scale, in the order of the list: " + "; ".join(parts) + "."
-
-
-def _numbers_caption(numbers: tuple[KeyNumber, ...], drawn: list[tuple[KeyNumber, tuple[float, bool]]]) -> Markup:
-    caption = Markup("Bar lengths are to scale. An arrowhead marks a figure the source gives as a minimum "
-                     "(“over”, “more than”).")
-    skipped = [n for n in numbers if n not in {d for d, _ in drawn}]
-    if skipped:
-        caption += Markup(" Not drawn, as the source gives no figure: {}.").format(
-            "; ".join(f"“{n.value}” ({n.label})" for n in skipped))
-    return caption + Markup(" Every number is listed with its source below.")
-
-
 # -- timeline ---------------------------------------------------------------------------------
 def timeline(events: tuple[Event, ...]) -> Markup:
     """The timeline's events, evenly spaced on a line."""
@@ -235,7 +176,7 @@ def network(data: Network) -> Markup:
             "paragraph of a source, thicker the more often." + left_out + " " + _pairs_sentence(pairs))
     return figure(svg("chart-network", width, height, "Who is mentioned with whom", desc, body),
                   f"Thicker lines: named together more often.{left_out} The same connections as a table:",
-                  _pairs_table(pairs), wide=True)
+                  _pairs_table(pairs))
 
 
 def _on_circle(i: int, n: int, cx: float, cy: float, r: float) -> tuple[float, float]:
@@ -282,26 +223,42 @@ def coverage(data: Coverage) -> Markup:
                    if len(sources) < data.total_sources else ""))
     most = max(counts.values(), default=1)
     label_w = max(CHAR * max(len(line) for p in people for line in name_lines(p.name)), 60) + 8
-    cell = max(56.0, min(96.0, CHAR * max(len(s.short) for s in sources) + 10))
-    top, row = 30.0, 40.0
-    body = [text(label_w + cell * (j + 0.5), 18, [s.short], "viz-label", "middle") for j, s in enumerate(sources)]
+    cell, row = COVERAGE_CELL, 38.0
+    # Narrow columns under source names slanted at 45°: twelve sources and two dozen people read at 390 px.
+    slant = CHAR * max(len(s.short) for s in sources) * 0.9 + 8  # wide fonts run past CHAR
+    top = 12 + slant
+    body = [_defs()]
+    for j, s in enumerate(sources):
+        body.append(Markup('<text class="viz-label" transform="translate({} {}) rotate(-45)">{}</text>').format(
+            num(label_w + cell * (j + 0.5) + 4), num(top - 6), s.short))
     for i, p in enumerate(people):
         y = top + row * i
-        body.append(text(0, y + (13 if len(name_lines(p.name)) > 1 else 24), name_lines(p.name), "viz-label"))
+        lines = name_lines(p.name)
+        body.append(text(0, y + (15 if len(lines) > 1 else 24), lines, "viz-label"))
         for j, s in enumerate(sources):
-            body.append(_cell(label_w + cell * j, y, cell, row, counts.get((p.id, s.id), 0), most))
-    return figure(svg("chart-coverage", label_w + cell * len(sources), top + row * len(people),
+            body.append(_cell(label_w + cell * j, y, counts.get((p.id, s.id), 0), most))
+    return figure(svg("chart-coverage", label_w + cell * len(sources) + slant, top + row * len(people),
                       "Which source names whom", _coverage_desc(people, sources, counts) + left_out, body),
                   "Each square counts the paragraphs of a source that name the person; the stronger the colour, "
-                  f"the more.{left_out} The same counts as a table:", _coverage_table(people, sources, counts))
+                  f"the more; an empty square, none.{left_out} The same counts as a table:",
+                  _coverage_table(people, sources, counts))
 
 
-def _cell(x: float, y: float, w: float, h: float, count: int, most: int) -> Markup:
+def _defs() -> Markup:
+    """One square per colour level, drawn once and placed per cell (a cell is then ~80 bytes, not ~200)."""
+    return Markup("<defs>{}</defs>").format(Markup("").join(
+        Markup('<rect id="cov-l{0}" class="viz-cell viz-l{0}" width="{1}" height="34" rx="3"/>').format(
+            level, num(COVERAGE_CELL - 4)) for level in range(5)))
+
+
+def _cell(x: float, y: float, count: int, most: int) -> Markup:
+    """A square coloured by its count, with the count written on it (none on an empty square)."""
     level = 0 if count == 0 else max(1, math.ceil(4 * count / most))
-    rect = Markup('<rect class="viz-cell viz-l{}" x="{}" y="{}" width="{}" height="{}" rx="3"/>').format(
-        level, num(x + 2), num(y + 2), num(w - 4), num(h - 4))
-    label = text(x + w / 2, y + h / 2 + 5, [str(count) if count else "–"], f"viz-count viz-t{level}", "middle")
-    return rect + label
+    mark = Markup('<use href="#cov-l{}" x="{}" y="{}"/>').format(level, num(x + 2), num(y + 2))
+    if not count:
+        return mark
+    return mark + Markup('<text class="viz-count viz-t{}" x="{}" y="{}">{}</text>').format(
+        level, num(x + COVERAGE_CELL / 2), num(y + 24), count)
 
 
 def _coverage_desc(people: tuple[Entity, ...], sources: tuple[Source, ...],

@@ -7,22 +7,128 @@ leaves the last good site whole.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import posixpath
 import shutil
+import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
+import rcssmin
 
-def copy_assets(asset_dirs: Iterable[Path], read: Callable[[Path], bytes]) -> dict[str, bytes]:
-    """Every asset file by its site path (assets/…), its bytes from `read`; later folders override earlier ones."""
+from builder.config import ENGINE_ROOT
+from builder.problems import BuildFailed, Pos, Problems
+from builder.safeio import UnsafeInput, read_input
+from builder.safeloader import input_files
+
+# Every build leaves this file in its output folder. A build replaces only a folder that does not exist, is
+# empty, or holds this file: anything else may be the user's, and replacing it would destroy it.
+MARKER = ".briefing-site"
+MARKER_TEXT = (b"This folder is built by briefing (python -m builder build). Every build replaces it whole:\n"
+               b"keep nothing of your own here.\n")
+# Folders of a project (and of the engine) that hold what the build reads or keeps: never an output folder.
+_PROJECT_FOLDERS = ("content", "seeds", "templates", "assets", ".git", ".cache", ".venv")
+_ENGINE_FOLDERS = ("builder", "templates", "assets", ".git")
+
+
+def copy_assets(asset_dirs: Iterable[Path], problems: Problems, shown: Callable[[Path], str],
+                read: Callable[[Path], bytes] | None = None) -> dict[str, bytes]:
+    """Every asset file by its site path (assets/…); later folders override earlier ones.
+
+    Each is read as an input (its project being the folder's parent), or through `read` (the build's input
+    scan, which reads the same way): a link out of the project, a FIFO or a device is an error at its path,
+    never published. Stylesheets are minified (comments and spaces out): every page carries one, within its
+    weight budget."""
     files: dict[str, bytes] = {}
     for directory in asset_dirs:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                files["assets/" + path.relative_to(directory).as_posix()] = read(path)
+        for path in input_files(directory):
+            try:
+                data = read(path) if read else read_input(directory.parent, path)
+                files["assets/" + path.relative_to(directory).as_posix()] = \
+                    rcssmin.cssmin(data) if path.suffix == ".css" else data
+            except UnsafeInput as unsafe:
+                problems.error(Pos(shown(path)), unsafe.message, unsafe.hint)
     return files
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _refusal(out: Path, root: Path) -> tuple[str, str] | None:
+    """Why `out` may not be the output folder of the project at `root` (both resolved), or None."""
+    hint = "choose a new folder (the default is site/ in the project)"
+    if _within(root, out):
+        return ("is the project folder or contains it; the build replaces its output folder whole", hint)
+    if _within(ENGINE_ROOT, out):
+        return ("contains the briefing engine; the build replaces its output folder whole", hint)
+    for base, names in ((root, _PROJECT_FOLDERS), (ENGINE_ROOT, _ENGINE_FOLDERS)):
+        for name in names:
+            if _within(out, base / name):
+                return (f"is inside {name}/, which the build reads or keeps; it would be replaced", hint)
+    return None
+
+
+def _occupied(out: Path) -> tuple[str, str] | None:
+    """Why the folder already at `out` (unresolved) is not the build's own to replace, or None."""
+    try:
+        st = os.lstat(out)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return (f"cannot be examined: {exc.strerror}", "check its permissions, or choose another folder")
+    if stat.S_ISLNK(st.st_mode):
+        return ("is a symlink; the build would replace what it points to",
+                "remove the link, or give the folder it points to as --out")
+    if not stat.S_ISDIR(st.st_mode):
+        return ("is a file, not a folder; the build would replace it", "choose a folder, or move the file away")
+    try:
+        names = os.listdir(out)
+    except OSError as exc:
+        return (f"cannot be listed: {exc.strerror}", "check its permissions, or choose another folder")
+    marker = out / MARKER
+    if names and not (os.path.isfile(marker) and not os.path.islink(marker)):
+        return (f"holds files the build did not make (no {MARKER} marker); the build would replace them",
+                "empty the folder or choose a new one: the build writes only into a folder of its own "
+                "(a site/ built by an older version, before the marker: delete it once)")
+    return None
+
+
+def claim_output(root: Path, out: Path) -> Path:
+    """The output folder, resolved, when the build may replace it whole; BuildFailed with one line if not.
+
+    Asked before anything is built: a mistyped `--out .` or `--out content` must cost nothing."""
+    why = _refusal(Path(os.path.realpath(out)), Path(os.path.realpath(root))) or _occupied(out)
+    if why is None:
+        return out.resolve()
+    problems = Problems()
+    problems.error(Pos(os.path.relpath(out.absolute(), root) if _inside_text(out, root) else str(out)),
+                   f"refusing to build into this folder: it {why[0]}", why[1])
+    raise BuildFailed(problems)
+
+
+def refuse_input_folder(root: Path, out: Path) -> None:
+    """For commands that add files to a folder (`ingest --out`) rather than replace it: BuildFailed with one
+    line when `out` is the project, an input folder or .git, where a written file could replace an input."""
+    why = _refusal(Path(os.path.realpath(out)), Path(os.path.realpath(root)))
+    if why is not None:
+        problems = Problems()
+        problems.error(Pos(str(out)), f"refusing to write into this folder: it {why[0]}", why[1])
+        raise BuildFailed(problems)
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Write `target` whole, in one step, replacing whatever is there (a symlink included, never followed)."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+def _inside_text(out: Path, root: Path) -> bool:
+    return _within(Path(os.path.abspath(out)), Path(os.path.abspath(root)))
 
 
 def safe_target(root: Path, rel: str) -> Path:
@@ -56,6 +162,7 @@ class Staging:
         self._folders: set[Path] = set()
         self.found: dict[str, int] = {}  # files already in a recycled folder: site path → inode
         self.found_folders: set[str] = set()
+        self.found_any = False  # whether this folder was recycled (and may hold what cannot be deleted)
         if spare is not None:
             self._recycle(spare)
 
@@ -66,10 +173,11 @@ class Staging:
             return
         found = _inventory(self.path)
         if found is None:  # something that is not a plain file or folder: trust none of it
-            shutil.rmtree(self.path)
+            remove_tree(self.path)
             os.mkdir(self.path, 0o700)
             return
         self.found, self.found_folders = found
+        self.found_any = True
         self._folders = {self.path / rel for rel in self.found_folders} | {self.path}
 
     def _target(self, rel: str) -> Path:
@@ -135,11 +243,55 @@ class Staging:
             os.chmod(self.path, 0o755)
             swap_in(self.path, self.out, keep)
         except BaseException:
-            self.abort()
+            self.abort(keep)
             raise
 
-    def abort(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+    def abort(self, trash: Path | None = None) -> None:
+        """Remove the staging folder; what cannot be removed (a file made undeletable in the live site and
+        recycled here) is moved to `trash` (in .cache/), never left beside the site for good."""
+        if not remove_tree(self.path) and trash is not None:
+            try:
+                os.rename(self.path, trash)
+            except OSError:
+                pass
+
+
+def remove_tree(folder: Path) -> bool:
+    """Delete a folder the build made, even where a folder in it lost its write permission; True when gone."""
+    def retry(func: Callable[[str], object], name: str, *_: object) -> None:
+        try:
+            os.chmod(os.path.dirname(name), stat.S_IRWXU)  # the build's own folder: it may make it writable
+            func(name)
+        except OSError:
+            pass  # undeletable (immutable, another owner): the caller decides
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(folder, onexc=retry)
+    else:
+        shutil.rmtree(folder, onerror=retry)
+    return not os.path.lexists(folder)
+
+
+_FAULT_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space, then build again",
+    errno.EDQUOT: "the disk quota is used up: free some space, then build again",
+    errno.EROFS: "the disk is read-only: build into a folder elsewhere with --out",
+    errno.EPERM: "it cannot be changed or deleted: make it writable (chmod -R u+w; chattr -i) or delete it",
+    errno.EACCES: "it cannot be changed or deleted: make it writable (chmod -R u+w; chattr -i) or delete it",
+}
+
+
+def environment_fault(exc: OSError, out: Path, staging: Path | None = None) -> BuildFailed:
+    """A fault of the machine while writing the site (disk full, a read-only or undeletable file), as one
+    line at the file it concerns in the output folder; the last good site is still in place."""
+    name = os.fsdecode(exc.filename) if exc.filename else str(out)
+    if staging is not None and name.startswith(str(staging)):
+        name = str(out) + name[len(str(staging)):]  # the staging folder is gone: name the site's file
+    shown = os.path.relpath(name)
+    problems = Problems()
+    problems.error(Pos(name if shown.startswith("..") else shown),
+                   f"cannot write the site: {exc.strerror or exc} (the last good site is unchanged)",
+                   _FAULT_HINTS.get(exc.errno or 0, "check the disk and the folder's permissions, then build again"))
+    return BuildFailed(problems)
 
 
 def _inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
@@ -191,7 +343,7 @@ def remove_leftovers(out: Path) -> None:
         for path in out.parent.iterdir():
             pid = path.name[len(start):].split("-", 1)[0] if path.name.startswith(start) else ""
             if pid.isdigit() and path.is_dir() and not _alive(int(pid)):
-                shutil.rmtree(path, ignore_errors=True)
+                remove_tree(path)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -225,9 +377,9 @@ def swap_in(staging: Path, out: Path, keep: Path | None = None) -> None:
 def _discard(folder: Path, keep: Path | None) -> None:
     if keep is not None:
         try:
-            shutil.rmtree(keep, ignore_errors=True)
+            remove_tree(keep) if os.path.lexists(keep) else None
             os.rename(folder, keep)
             return
         except OSError:
             pass
-    shutil.rmtree(folder, ignore_errors=True)
+    remove_tree(folder)

@@ -23,14 +23,61 @@ class YList(list):
     item_lines: list[int]
 
 
+# Deeper nesting than this is an error: no content needs it, and Python's composer and constructor recurse.
+MAX_DEPTH = 64
+
+
+class Refused(yaml.MarkedYAMLError):
+    """YAML the build will not expand (an alias) or nest (too deep), with the hint that goes with it."""
+
+    def __init__(self, problem: str, mark: yaml.Mark, hint: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
+class _BoundedComposer(yaml.composer.Composer):
+    """Builds the node tree from parser events, refusing aliases before anything could expand them.
+
+    An alias (`*name`) makes one node appear in many places: nine aliases of nine aliases of … make a
+    1 KB file expand to billions of values (the "billion laughs"). Content never needs one."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise Refused(f"aliases (*{event.anchor}) are not allowed", event.start_mark,
+                          "write the value out in full where it is needed")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise Refused(f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark,
+                              "flatten the structure: content needs a few levels at most")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 # libyaml's parser when present (several times faster); both keep line marks on every node.
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSER = getattr(yaml.cyaml, "CParser", None) if yaml.__with_libyaml__ else None
 
 
-class _Loader(_BASE):  # type: ignore[misc, valid-type]
-    """SafeLoader whose maps and lists carry positions and reject duplicate keys."""
+class _Loader(_BoundedComposer, _PARSER or yaml.parser.Parser,  # type: ignore[misc]
+              yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """A safe loader whose maps and lists carry positions, that rejects duplicate keys and aliases."""
 
     duplicate_keys: list[tuple[str, int]]
+
+    def __init__(self, stream: str) -> None:
+        if _PARSER is not None:
+            _PARSER.__init__(self, stream)
+        else:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+        _BoundedComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
@@ -38,13 +85,18 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):  # type: ignore[no-
     data.line = node.start_mark.line + 1
     data.key_lines = {}
     yield data
+    # Keys a merge (`<<: {…}`) brings in may be overridden by the mapping's own: only those are duplicates.
+    own = {id(key_node) for key_node, _ in node.value}
     loader.flatten_mapping(node)
+    seen: set[object] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)):
             key = str(key)
-        if key in data:
-            loader.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
+        if id(key_node) in own:
+            if key in seen:
+                loader.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
+            seen.add(key)
         data[key] = loader.construct_object(value_node, deep=True)
         data.key_lines[str(key)] = key_node.start_mark.line + 1
 
@@ -76,6 +128,9 @@ def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1) ->
     loader.duplicate_keys = []
     try:
         data = loader.get_single_data()
+    except Refused as exc:
+        problems.error(Pos(path, first_line + exc.problem_mark.line), str(exc.problem), exc.hint)
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)

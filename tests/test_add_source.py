@@ -181,6 +181,6 @@ def test_check_lists_near_miss_spellings_as_information_not_warnings(real: Path)
     assert add(real, AGENCY).returncode == 0
     result = run_cli("--project", str(real), "check", "--strict")
     assert result.returncode == 0, result.stderr  # information never fails a strict check
-    assert re.search(r"^content/sources\.yaml:\d+: info: source 'agency-link-list' writes \"Vyasna\" looks like "
+    assert re.search(r"^content/sources\.yaml:\d+: info: in source 'agency-link-list', \"Vyasna\" looks like "
                      r"Viasna \(viasna\)", result.stdout, re.MULTILINE), result.stdout
     assert "warning" not in result.stderr

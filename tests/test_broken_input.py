@@ -18,8 +18,9 @@ import yaml
 
 from conftest import mini_files, run_cli, write_project
 
-CASES_FILE = Path(__file__).parent / "fixtures" / "broken" / "cases.yaml"
-CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+# cases.yaml: mistakes an editor makes; hostile.yaml: input made to hurt (bombs, spoofed names, deep nesting).
+CASES_FILES = [Path(__file__).parent / "fixtures" / "broken" / name for name in ("cases.yaml", "hostile.yaml")]
+CASES: list[dict[str, Any]] = [case for path in CASES_FILES for case in yaml.safe_load(path.read_text(encoding="utf-8"))]
 PROBLEM_LINE = re.compile(r"^(?P<at>[^:]+:\d+): (?P<severity>error|warning): (?P<what>.+?) — (?P<fix>.+)$")
 SUMMARY_LINE = re.compile(r"^build failed: \d+ error\(s\), \d+ warning\(s\)")
 

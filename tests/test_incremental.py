@@ -174,13 +174,14 @@ def test_a_deferred_finish_keeps_the_old_index_until_a_full_build_makes_it(tmp_p
     # The live server's edit rebuild: new pages at once, the last search index and zip kept as they were;
     # the full build that follows (with no input changed since) must still make them, to a clean build's bytes.
     root, out, before, old = edited_after_snapshot(tmp_path)
-    quick = build(root, out, finish=False)
+    held = IncrementalState.open(Paths(root))  # the live server holds one state from build to build
+    quick = build(root, out, finish=False, state=held)
     after, new = stats(out), snapshot(out)
     assert quick.deferred and quick.written >= 1
     assert b"quit after" in new["briefs/resignation/index.html"]
     finished = [rel for rel in old if rel.startswith(FINISHED)]
     assert finished and all(after[rel][0] == before[rel][0] and new[rel] == old[rel] for rel in finished)
-    full = build(root, out)
+    full = build(root, out, state=held)
     assert not full.deferred and full.written == 0  # the pages were already there
     assert snapshot(out) == clean_build(root, tmp_path)
     assert snapshot(out)["briefing.zip"] != old["briefing.zip"]

@@ -129,6 +129,11 @@ def test_a_run_of_headline_like_lines_without_a_heading_is_a_link_list() -> None
     assert {d.rule for d in found.dropped} == {"run of headline-like lines (a list of links)"}
 
 
+def test_a_short_list_of_names_is_article_text_not_links() -> None:
+    text = "Those freed include:\n\nJana Novak\nPiotr Lis\nMarta Ostrova\n\nThey left on Monday.\n"
+    assert ingest_text(text).dropped == ()
+
+
 def test_a_credited_photo_caption_is_a_figure() -> None:
     line = "Lorries queue at the checkpoint on Sunday. (Petras Malukas/AFP via Getty Images)"
     blocks = ingest_text(f"Body one.\n\n{line}\n\nBody two.\n").blocks

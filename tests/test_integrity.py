@@ -12,7 +12,8 @@ import pytest
 
 from builder.build import load_and_resolve
 from builder.config import Paths
-from builder.integrity import attributions, key_terms, sentences
+from builder.integrity import attributions, names_speaker
+from builder.wording import key_terms, sentences
 from builder.markup import create_markdown
 from builder.problems import BuildFailed, Problems
 from tests.conftest import SITE_YAML, run_cli, write_project
@@ -214,7 +215,8 @@ def test_only_real_contradictions_reach_the_home_page_and_unclear_shows_as_such(
     assert "#sanctions-lifted" in home and "#lis-met" not in home
     ledger = (tmp_path / "site/claims/index.html").read_text(encoding="utf-8")
     row = ledger[ledger.index('id="lis-met"'):]
-    assert "Unclear (" in row[:row.index("</tr>")]
+    cells = row[:row.index("</tr>")]
+    assert '<td class="unclear">' in cells and "<b>Unclear</b>" in cells  # shown as such, not as a contradiction
 
 
 def test_sentences_take_their_own_citation_or_the_next_one() -> None:
@@ -231,6 +233,9 @@ def test_attribution_cues_name_their_speaker() -> None:
     assert attributions("Coale called it productive, according to reports from Belta.")[0][0] == \
         "reports from Belta"
     assert attributions("The talks went well.") == []
+    # a speaker the project does not list still counts when the sentence names them
+    assert names_speaker("It was productive, according to Belta.", "reports from the state news agency Belta", [])
+    assert not names_speaker("It was productive.", "reports from the state news agency Belta", [])
     assert key_terms("Sanctions were lifted") == key_terms("sanction lifting")
 
 

@@ -22,7 +22,7 @@ def html(text: str) -> str:
 
 def test_citations_render_as_links_to_the_paragraph() -> None:
     out = html("Fact [@src#p3; @src#p5].")
-    assert '<span class="cite">[<a href="../../sources/src/index.html#p3" title="Source title">SRC p3</a>; ' in out
+    assert '<span class="cite" data-pagefind-ignore>[<a href="../../sources/src/index.html#p3">SRC p3</a>; ' in out
     assert 'href="../../sources/src/index.html#p5"' in out
 
 
@@ -33,8 +33,9 @@ def test_wikilinks_by_name_and_by_id_with_text() -> None:
 
 def test_quotations_become_q_elements_citing_the_paragraph() -> None:
     out = html('She said "we did\nwhat we could" [@src#p2].')
-    assert '<q cite="../../sources/src/index.html#p2">we did\nwhat we could</q>' in out
-    assert '"' not in out.split("<q")[1].split("</q>")[0].split(">", 1)[1]
+    assert '<q cite="../../sources/src/index.html#p2"><a class="quote-link" href="../../sources/src/index.html#p2">we did\nwhat we could</a></q>' in out
+    words = out.split("<q")[1].split("</q>")[0]
+    assert '"' not in words[words.index('">', words.index("quote-link")) + 2:]
 
 
 def test_raw_html_is_shown_as_text() -> None:
@@ -83,5 +84,12 @@ def test_front_matter_split_and_unclosed() -> None:
 
 def test_block_quotation_cites_the_paragraph_it_quotes() -> None:
     out = html("> We did what we could.\n> [@src#p2]\n\nAfter.")
-    assert out.startswith('<blockquote cite="../../sources/src/index.html#p2">')
+    assert out.startswith('<figure class="quote">\n<blockquote cite="../../sources/src/index.html#p2">')
+    # whose words they are: the source's paragraph, named under the quotation
+    assert '<figcaption class="attribution">Quoted from <a href="../../sources/src/index.html#p2"' in out
     assert html("> Uncited words.\n").startswith("<blockquote>\n")
+
+
+def test_a_heading_cannot_take_a_citation_s_id() -> None:
+    out = html("## C1\n\nFact [@src#p3].\n\n## PV1\n")
+    assert 'id="c1-section"' in out and 'id="pv1-section"' in out

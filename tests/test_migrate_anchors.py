@@ -27,8 +27,11 @@ title: Old numbering
 summary: Written before anchors stopped moving.
 sources: [cbs-thaw]
 ---
-Coale called the talks "very productive" [@cbs-thaw#p3], and a caption calls Lukashenko "a close ally of
-Russian President Vladimir Putin" [@cbs-thaw#fig3]. The standfirst says sanctions were lifted [@cbs-thaw#p1].
+According to reports from the Belarusian state news agency Belta, Coale called the talks "very productive" [@cbs-thaw#p3].
+
+A caption calls Lukashenko "a close ally of Russian President Vladimir Putin" [@cbs-thaw#fig3].
+
+The standfirst says sanctions were lifted [@cbs-thaw#p1].
 """
 
 

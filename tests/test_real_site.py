@@ -137,7 +137,10 @@ def test_the_home_page_shows_each_disagreement_with_each_version_and_its_source(
                              ("unclear", "left unclear by")):
             said = any(s["stance"] == verb for s in claim["stances"])
             assert (phrase in versions.get_text()) == said, (claim["id"], verb)
-        # each version links to the paragraph that says it: supporters, contradictors, then those left unclear
-        linked = [a["href"] for a in versions.find_all("a")]
+        # each version opens the paragraph that says it, and links to it: supporters, contradictors, then those
+        # left unclear
+        page = soups["index.html"]
+        linked = [page.find(id=b["popovertarget"]).select_one(".pop-foot a")["href"]
+                  for b in versions.select(".cite-btn")]
         assert linked == [f"sources/{s['source']}/index.html#{s['at']}" for verb in ("supports", "contradicts", "unclear")
                           for s in claim["stances"] if s["stance"] == verb]

@@ -15,6 +15,8 @@ CLAIMS = """\
       stance: supports
       at: p3
       excerpt: Jana Novak resigned on Tuesday
+    - source: port-news-2
+      stance: silent
 - id: verdict
   topic: reactions
   claim: Analysts judged the collapse a defeat.

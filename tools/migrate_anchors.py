@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refusing: {new} claim excerpt(s) already sit at their new anchors and {old} at old ones; "
               "this content looks migrated already (--force to migrate anyway)", file=sys.stderr)
         return 1
-    total, unknown = 0, []
+    total, unknown = 0, list[str]()
     for path in sorted((root / "content").rglob("*")):
         if path.suffix not in (".md", ".yaml", ".yml") or not path.is_file():
             continue

@@ -62,7 +62,7 @@ def read_article(path: Path) -> tuple[bytes, str]:
 
 def entry_yaml(fields: dict[str, object]) -> str:
     """One sources.yaml entry; every string JSON-quoted, which YAML reads back unchanged."""
-    lines = []
+    lines: list[str] = []
     for key, value in fields.items():
         shown = ("true" if value else "false") if isinstance(value, bool) else json.dumps(value, ensure_ascii=False)
         lines.append(f"{'- ' if not lines else '  '}{key}: {shown}")

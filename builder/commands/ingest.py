@@ -9,6 +9,7 @@ from builder.ingest import to_markdown
 from builder.load import Loader
 from builder.markup import create_markdown
 from builder.problems import BuildFailed, Problems
+from builder.write import refuse_input_folder, replace_file
 
 
 def ingest_all(root: Path, out: Path) -> list[str]:
@@ -17,10 +18,11 @@ def ingest_all(root: Path, out: Path) -> list[str]:
     sources = Loader(paths, create_markdown(), problems).sources()
     if problems.errors:
         raise BuildFailed(problems)
+    refuse_input_folder(root, out)  # `--out content/briefs` would overwrite briefs named like sources
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sources:
         target = out / f"{source.id}.md"
-        target.write_text(to_markdown(source.id, source.seed, source.text), encoding="utf-8")
+        replace_file(target, to_markdown(source.id, source.seed, source.text).encode("utf-8"))
         written.append(paths.rel(target))
     return written

@@ -8,6 +8,8 @@ is quoted with its citation. The brief is then the editor's: an existing brief i
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,10 @@ from builder import schema
 from builder.build import load_and_resolve
 from builder.config import Paths
 from builder.integrity import attributions
+from builder.load import read_text
 from builder.model import Claim, Project
 from builder.problems import BuildFailed, Pos, Problems, did_you_mean
+from builder.write import replace_file
 from builder.yamlio import parse_yaml
 
 OUTLINE = {
@@ -100,28 +104,30 @@ def new_brief(root: Path, slug: str) -> Path:
     outline_path = paths.content / "outlines" / f"{slug}.yaml"
     target = paths.content / "briefs" / f"{slug}.md"
     rel = paths.rel(outline_path)
-    if not schema.ID_PATTERN.match(slug):
+    if not schema.ID_PATTERN.fullmatch(slug):
         problems.error(Pos(paths.rel(target)), f"invalid brief slug {slug!r}", schema.ID_HINT)
-    elif target.exists():
+    elif os.path.lexists(target):  # a link counts too: writing through it would write elsewhere
         problems.error(Pos(paths.rel(target)), "the brief already exists and is the editor's",
                        "edit it directly; delete it first if you really want a fresh draft")
     if problems.errors:
         raise BuildFailed(problems)
     project, _ = load_and_resolve(paths, problems)
     if outline_path.exists():
-        outline, sections = read_outline(outline_path, rel, project, problems)
+        outline, sections = read_outline(paths, outline_path, project, problems)
     else:
         outline, sections = ledger_outline(slug, project)
     if problems.errors or outline is None:
         raise BuildFailed(problems)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(draft(outline, sections, project), encoding="utf-8")
+    replace_file(target, draft(outline, sections, project).encode("utf-8"))
     return target
 
 
-def read_outline(path: Path, rel: str, project: Project,
+def read_outline(paths: Paths, path: Path, project: Project,
                  problems: Problems) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    data = parse_yaml(path.read_text(encoding="utf-8"), rel, problems)
+    rel = paths.rel(path)
+    text = read_text(paths, path, problems)
+    data = parse_yaml(text, rel, problems) if text is not None else None
     outline = schema.validate(data, OUTLINE, rel, "outline", problems, 1) if data is not None else None
     sections = [s for s in (schema.validate(raw, SECTION, rel, "section", problems)
                             for raw in (outline or {}).get("sections") or []) if s]

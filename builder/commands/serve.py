@@ -40,6 +40,7 @@ DEBOUNCE_MS = 500  # and a longer burst (a git checkout) waits at most this long
 WATCH_TIMEOUT_MS = 100  # how soon the watcher reports that it is ready (and then an idle tick this often)
 FINISH_AFTER_SECONDS = 1.0  # an edit's rebuild skips the search index and zip; they follow once saves pause
 POLL_SECONDS = 0.1  # how soon the HTTP loop notices a stop
+IDLE_SECONDS = 20.0  # a connection silent this long is closed
 
 # The live-reload script, an asset file beside this module (served, and injected into HTML, by the server only).
 LIVE_JS = (Path(__file__).parent / "live.js").read_bytes()
@@ -122,8 +123,9 @@ class LiveSite:
             if self.state is None:
                 self.state = IncrementalState.open(Paths(self.root))
             result = build(self.root, self.out, finish=finish, state=self.state, jobs=1 if self.threaded else None)
-        except BuildFailed as failed:
-            return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors))
+        except BuildFailed as failed:  # the page gets every line, the terminal a summary past 20
+            return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors),
+                                summary(failed.problems.items))
         except Exception as crash:  # an engine bug must not take the server down with it
             traceback.print_exc()
             return self._failed([f"error: the build crashed: {type(crash).__name__}: {crash} — "
@@ -156,8 +158,8 @@ class LiveSite:
         if self.unfinished and not self.errors and time.monotonic() - self.last_build >= FINISH_AFTER_SECONDS:
             self.rebuild(finish=True, catching_up=True)
 
-    def _failed(self, lines: list[str], errors: int) -> bool:
-        for line in lines:
+    def _failed(self, lines: list[str], errors: int, printed: list[str] | None = None) -> bool:
+        for line in lines if printed is None else printed:
             print(line, file=sys.stderr)
         print(f"build failed: {errors} error(s); still serving the last good site, "
               "fix and save to rebuild", file=sys.stderr, flush=True)
@@ -170,9 +172,35 @@ class LiveHandler(SimpleHTTPRequestHandler):
     """The site's files, HTML with the live script injected, and the live endpoints; nothing cached."""
 
     server: LiveHTTPServer
+    # A connection that sends nothing for this long is closed: thousands of idle ones held a thread each.
+    # (The event stream only writes, so it is not cut.)
+    timeout = IDLE_SECONDS
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # the terminal is for build results, not one line per request
+
+    def parse_request(self) -> bool:
+        """The request line and headers, then the checks that keep the server a local tool."""
+        if not super().parse_request():
+            return False  # a malformed request: 400 already sent
+        if not self._host_allowed():
+            # DNS rebinding: a page on evil.example, re-pointed at 127.0.0.1, could read the site and the
+            # error stream. Its requests carry Host: evil.example.
+            self.send_error(421, "Misdirected Request", "this server answers only to localhost and 127.0.0.1")
+            return False
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        if any(ord(c) < 32 or ord(c) == 127 for c in path):  # %00 and friends: no file is named so
+            self.send_error(400, "Bad Request", "control characters in the address")
+            return False
+        return True
+
+    def _host_allowed(self) -> bool:
+        host = self.headers.get("Host")
+        if host is None:
+            return self.request_version == "HTTP/1.0"  # HTTP/1.1 requires a Host header
+        bound, port = self.server.server_address[:2]
+        names = {"localhost", "127.0.0.1", str(bound)}
+        return host.lower() in names | {f"{name}:{port}" for name in names}
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload must fetch the rebuilt files
@@ -248,6 +276,12 @@ NOT_BUILT = (b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-
 
 class LiveHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """One line for a request the handler could not answer (never a traceback in the editor's terminal)."""
+        kind, problem = sys.exc_info()[:2]
+        if kind is not None and not issubclass(kind, (ConnectionError, TimeoutError)):
+            print(f"serve: a request failed: {kind.__name__}: {problem}", file=sys.stderr, flush=True)
 
     def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
         self.live = live

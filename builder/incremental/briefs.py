@@ -41,7 +41,7 @@ class BriefWorker:
         self.loader = Loader(paths, self.md, Problems(), self._read)
         self.resolver = Resolver(project, EntityMatcher(project.entities), Problems()) if project else None
         self.links = SiteLinks(project, BRIEF_ROOT) if project else None
-        self.feed_links = SiteLinks(project, feed_root(project)) if project else None
+        self.feed_links = SiteLinks(project, feed_root(project), previews=False) if project else None
         self.dated_site = bool(project and feed_fallback(project))
 
     def _read(self, path: Path) -> bytes:
@@ -57,7 +57,7 @@ class BriefWorker:
             return BriefResult(doc and _without_tokens(doc), digest, {}, loaded.items, [], {})
         self.resolver.problems, self.resolver.graph = resolved, Graph()
         self.resolver.brief(doc)
-        html = {BRIEF_ROOT: render_markdown(self.md, doc.body.tokens, self.links)}
+        html = {BRIEF_ROOT: render_markdown(self.md, doc.body.tokens, self.links, spots=True)}
         if self.dated_site or doc.date or doc.updated:  # it may be in the feed (publish.feed_xml)
             html.setdefault(self.feed_links.root, render_markdown(self.md, doc.body.tokens, self.feed_links))
         return BriefResult(_without_tokens(doc), digest, html, loaded.items, resolved.items,

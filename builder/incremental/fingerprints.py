@@ -73,7 +73,7 @@ def links_digest(project: Project) -> str:
     """What rendering a brief's text reads of the rest: names (for mentions and wiki links), sources' words."""
     canon = Canon()
     names = [(e.kind, e.id, e.name, e.aliases, e.native_names) for e in project.entities]
-    sources = [(s.id, s.short, s.title, canon(s.text)) for s in project.sources]
+    sources = [(s.id, s.short, s.title, s.kind, canon(s.text)) for s in project.sources]  # kind: citation previews
     return sha(repr((names, sources)))
 
 

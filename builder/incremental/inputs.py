@@ -24,6 +24,7 @@ FORMAT = 4  # bump when what the cache stores changes shape
 ENV_INPUTS = ("BRIEFING_BASE_URL", "SOURCE_DATE_EPOCH")  # settings the build reads from the environment
 Stamp = tuple[int, int, int, str]  # size, mtime_ns, inode, sha256 of the bytes read
 TRUST_AFTER_NS = 1_000_000_000  # a file changed within this long of a scan is read again by the next
+REFUSED = (-1, -1, -1)  # the stamp of an input the build may not read (a link out, a FIFO): never trusted
 
 
 def sha(data: bytes | str) -> str:
@@ -75,7 +76,10 @@ class Snapshot:
                         st = os.lstat(path)
                         if not stat.S_ISREG(st.st_mode):  # a link (checked in full), a FIFO, a device...
                             st = check_input(paths.owner(root), Path(path))
-                    except (OSError, UnsafeInput):
+                    except OSError:
+                        continue  # gone since it was listed
+                    except UnsafeInput as refused:  # never opened; its presence still counts (the build says why)
+                        stamps[path] = REFUSED + (refused.message,)  # type: ignore[assignment]
                         continue
                     old = known.get(path)
                     if old and old[:3] == (st.st_size, st.st_mtime_ns, st.st_ino) and st.st_mtime_ns < trusted_before_ns:
@@ -83,7 +87,8 @@ class Snapshot:
                         continue
                     try:
                         data[path] = read_input(paths.owner(root), Path(path))
-                    except UnsafeInput:
+                    except UnsafeInput as refused:
+                        stamps[path] = REFUSED + (refused.message,)  # type: ignore[assignment]
                         continue
                     stamps[path] = (st.st_size, st.st_mtime_ns, st.st_ino, sha(data[path]))
         return cls(paths, stamps, data)
@@ -118,7 +123,7 @@ class Snapshot:
 
     def digest_of(self, path: Path) -> str | None:
         stamp = self.stamps.get(str(path))
-        return stamp[3] if stamp else None
+        return stamp[3] if stamp and stamp[:3] != REFUSED else None
 
     def digest(self, engine: str) -> str:
         """All inputs, the engine and the settings it reads from the environment, in one digest."""

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from builder import meta
-from builder.publish import search, zipper
 from builder.model import Document, Page, Project, SiteConfig
-from builder.problems import Problems
+from builder.problems import Pos, Problems
+from builder.publish import search, zipper
 
 ZIP_NAME = "briefing.zip"
 ZIP_FOLDER = "briefing/"  # one folder inside the zip, so unpacking does not spill files
@@ -44,12 +44,27 @@ def atom_date(value: str | None) -> str | None:
     return value if _DATETIME.match(value) else None
 
 
+_LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: later times have no four-digit year
+
+
 def source_date_epoch() -> str | None:
-    """SOURCE_DATE_EPOCH as RFC 3339, when set to a whole number of seconds."""
+    """SOURCE_DATE_EPOCH as RFC 3339, when set to a whole number of seconds (`epoch_problem` says when not)."""
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw.isdigit():
+    if epoch_problem() or not raw:
         return None
     return datetime.fromtimestamp(int(raw), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch_problem() -> str | None:
+    """What is wrong with SOURCE_DATE_EPOCH, or None when it is unset or a usable time."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        return f"SOURCE_DATE_EPOCH {raw[:40]!r} is not a whole number of seconds"
+    if int(raw) > _LAST_EPOCH:
+        return f"SOURCE_DATE_EPOCH {raw[:40]} is after the year 9999"
+    return None
 
 
 def entry_dates(project: Project, problems: Problems) -> dict[str, str] | None:
@@ -152,6 +167,9 @@ def exports(project: Project) -> dict[str, bytes]:
 
 def feed_dates(project: Project, problems: Problems) -> dict[str, str] | None:
     """Each brief's date in the feed, or None when there is no feed (no briefs, or some brief undated)."""
+    if epoch_problem():  # asked whether or not the feed needs it: a wrong setting is wrong either way
+        problems.error(Pos("environment SOURCE_DATE_EPOCH"), epoch_problem(),  # type: ignore[arg-type]
+                       "set it to the seconds since 1970 (git log -1 --format=%ct), or unset it")
     return entry_dates(project, problems) if project.briefs else None
 
 

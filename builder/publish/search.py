@@ -93,10 +93,13 @@ def reader_pages(project: Project) -> list[Page]:
 
 
 # -- Pagefind -------------------------------------------------------------------------------------
-def _fail(message: str) -> BuildFailed:
+_FAULT_HINT = ("not a content problem: build again; if it fails again, reinstall (`make .venv/.installed`), "
+               "whose pagefind[bin] provides the binary")
+
+
+def _fail(message: str, hint: str = _FAULT_HINT) -> BuildFailed:
     problems = Problems()
-    problems.error(Pos("site/pagefind"), message,
-                   "reinstall the project (`make .venv/.installed`); pagefind[bin] provides the binary")
+    problems.error(Pos("site/pagefind"), message, hint)
     return BuildFailed(problems)
 
 
@@ -105,15 +108,32 @@ def _executable() -> Path:
 
     found = get_executable()
     if found is None:
-        raise _fail("the Pagefind binary is not installed")
+        raise _fail("the Pagefind binary is not installed", "reinstall the project (`make .venv/.installed`); "
+                    "pagefind[bin] provides the binary")
     return found
 
 
-def _prune(bundle: Path) -> None:
+def _entry(bundle: Path) -> dict:
+    """Pagefind's table of contents, checked against the files it names: Pagefind has exited 0 after
+    writing an empty one (a full disk), and a search page over a broken index finds nothing, silently."""
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        languages = entry["languages"]
+        needed = [name for info in languages.values()
+                  for name in (f"wasm.{info['wasm']}.pagefind", f"pagefind.{info['hash']}.pf_meta")]
+        indexed = sum(int(info["page_count"]) for info in languages.values())
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        raise _fail("Pagefind wrote an incomplete index (pagefind-entry.json is missing or damaged)") from None
+    missing = [name for name in needed if not (bundle / name).is_file()]
+    if not languages or missing or indexed < 1:
+        raise _fail(f"Pagefind wrote an incomplete index ({', '.join(missing) or 'no page'} missing)")
+    return entry
+
+
+def _prune(bundle: Path, entry: dict) -> None:
     """Drop the parts of the bundle the search page never loads (keeps the zip and the upload small)."""
     for name in _UNUSED:
         (bundle / name).unlink(missing_ok=True)
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     wanted = {f"wasm.{lang['wasm']}.pagefind" for lang in entry["languages"].values()}
     for wasm in bundle.glob("wasm.*.pagefind"):
         if wasm.name not in wanted:
@@ -124,11 +144,17 @@ def index_site(site: Path) -> None:
     """Run Pagefind over the finished pages in `site`; its output is byte-for-byte repeatable."""
     command = [str(_executable()), "--site", str(site), "--output-subdir", PAGEFIND_DIR,
                "--keep-index-url", "--silent"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise _fail("Pagefind ran for more than 5 minutes and was stopped") from None
+    except OSError as exc:
+        raise _fail(f"Pagefind could not be started: {exc.strerror}") from None
     if result.returncode != 0:
-        raise _fail(f"Pagefind failed: {(result.stderr or result.stdout).strip()[:500]}")
+        said = " ".join((result.stderr or result.stdout).split())[:300] or f"exit status {result.returncode}"
+        raise _fail(f"Pagefind failed: {said}")
     bundle = site / PAGEFIND_DIR
     missing = [name for name in PAGEFIND_UI if not (site / name).is_file()]
     if missing:
         raise _fail(f"Pagefind did not write {', '.join(missing)}")
-    _prune(bundle)
+    _prune(bundle, _entry(bundle))

@@ -222,6 +222,11 @@ def _start() -> None:
     subpath = urlsplit(production).path if production else SUBPATH
     if not subpath.startswith("/") or subpath == "/":
         subpath = SUBPATH
+    _Shared.site, _Shared.server = serve(root, subpath, production)
+
+
+def serve(root: Path, subpath: str = SUBPATH, production: str | None = None) -> tuple[Site, ThreadingHTTPServer]:
+    """Serve the built site at ``root`` under ``subpath`` on 127.0.0.1 (call ``shutdown()`` when done)."""
     site = Site(root=root, base_url="", subpath=subpath, production_url=production)
     handler = type("Handler", (_Handler,), {"site": site})
     server = ThreadingHTTPServer(
@@ -230,7 +235,7 @@ def _start() -> None:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="site-server", daemon=True).start()
     site.base_url = f"http://127.0.0.1:{server.server_address[1]}{subpath}"
-    _Shared.server, _Shared.site = server, site
+    return site, server
 
 
 def release() -> None:

@@ -17,7 +17,6 @@ import pytest
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 NARROW = 320
-SCREENSHOT_WIDTHS = (390, 1280)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "build" / "screenshots"
 PERSON = "people/kalesnikava/index.html"
@@ -334,7 +333,7 @@ def test_no_page_scrolls_horizontally_at_320px(site: Any, page: Any) -> None:
     assert not problems, report(f"horizontal scrolling at {NARROW}px", problems)
 
 
-# --- screenshots ----------------------------------------------------------------------------------
+# --- screenshots: tests/browser/test_reader.py photographs every page kind at 390 and 1280 px, both themes.
 
 
 def _sample_pages(site: Any) -> dict[str, str | None]:
@@ -344,30 +343,6 @@ def _sample_pages(site: Any) -> dict[str, str | None]:
         "source": site.find_page(under="sources"),
         "brief": site.find_page(under="briefs"),
     }
-
-
-def test_screenshots_of_home_person_source_and_brief(site: Any, contexts: dict[str, Any]) -> None:
-    """build/screenshots/<kind>-<width>[-dark].png, for a person to look at."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    missing = []
-    for scheme, browsing in contexts.items():
-        tab = browsing.context.new_page()
-        try:
-            for kind, rel in _sample_pages(site).items():
-                if rel is None:
-                    if scheme == "light":
-                        missing.append(kind)
-                    continue
-                for width in SCREENSHOT_WIDTHS:
-                    if scheme == "dark" and width != 390:
-                        continue  # dark at phone width only: enough to see the palette
-                    tab.set_viewport_size({"width": width, "height": 900})
-                    tab.goto(site.url_for(rel), wait_until="load")
-                    suffix = "" if scheme == "light" else "-dark"
-                    tab.screenshot(path=str(SCREENSHOT_DIR / f"{kind}-{width}{suffix}.png"), full_page=True)
-        finally:
-            tab.close()
-    assert not missing, f"no page of these kinds in the build to photograph: {', '.join(missing)}"
 
 
 # --- search ---------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""A citation as the reader meets it: adjacent references to one source collapsed (`CBS ¶3–4 · Explainer ¶2`),
+each a button that opens, in place and without script (the HTML `popover` attribute), the cited paragraph's
+words with the quoted words marked, and a link to the paragraph in its source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Callable, Iterable, Sequence
+
+from markupsafe import Markup
+
+_QUOTE_MARKS = "\"“”„‟″«»'‘’‚‛′"
+
+
+@dataclass(frozen=True)
+class Cited:
+    """One cited paragraph as a citation's preview shows it."""
+
+    source: str  # the source's id
+    href: str  # the paragraph in context, on its source's page
+    short: str  # the source's label in citations ("CBS")
+    kind: str  # news report, explainer…
+    anchor: str  # "p3", "fig1", or "" for the whole source
+    words: str  # the paragraph's words exactly as in the source ("" for the whole source)
+
+
+def anchor_label(anchor: str) -> str:
+    if anchor.startswith("fig"):
+        return f"photo {anchor[3:]}"
+    return f"¶{anchor[1:]}" if anchor.startswith("p") else anchor
+
+
+def anchors_label(anchors: Sequence[str]) -> str:
+    """p3, p4, p5, p7, fig1 → "¶3–5, 7, photo 1": runs of paragraph numbers become ranges."""
+    numbers = [int(a[1:]) for a in anchors if a.startswith("p") and a[1:].isdigit()]
+    others = [anchor_label(a) for a in anchors if not (a.startswith("p") and a[1:].isdigit())]
+    parts: list[str] = []
+    for _, run in groupby(enumerate(sorted(dict.fromkeys(numbers))), key=lambda iv: iv[1] - iv[0]):
+        values = [v for _, v in run]
+        parts.append(str(values[0]) if len(values) == 1 else f"{values[0]}–{values[-1]}")
+    shown = ("¶" + ", ".join(parts)) if parts else ""
+    return ", ".join(p for p in (shown, *others) if p)
+
+
+def quote_pattern(quote: str) -> re.Pattern[str]:
+    """The quoted words as the verbatim check compares them: any whitespace, any style of quote mark."""
+    out = []
+    for char in quote.strip():
+        if char.isspace():
+            if not out or out[-1] != r"\s+":
+                out.append(r"\s+")
+        elif char in _QUOTE_MARKS:
+            out.append(f"[{re.escape(_QUOTE_MARKS)}]")
+        else:
+            out.append(re.escape(char))
+    return re.compile("".join(out))
+
+
+def marked_spans(words: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the quotations sit in a paragraph, overlapping ones merged."""
+    spans = sorted(m.span() for q in quotes if q.strip() for m in [quote_pattern(q).search(words)] if m)
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def text(words: str) -> Markup:
+    """Words as element text: quote marks need no escaping there, and a preview holds many."""
+    return Markup(words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def marked(words: str, spans: list[tuple[int, int]]) -> Markup:
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text(words[pos:start]), Markup("<mark>") + text(words[start:end]) + Markup("</mark>")]
+        pos = end
+    out.append(text(words[pos:]))
+    return Markup("").join(out)
+
+
+def _popover(ident: str, run: list[Cited], marks: list[list[tuple[int, int]]]) -> Markup:
+    first = run[0]
+    kind = Markup(" · {}").format(first.kind) if first.kind else Markup("")
+    head = Markup('<span class="pop-head"><strong>{}</strong>{}</span>').format(first.short, kind)
+    # Several paragraphs: each number links to its own; one: the link below the words is enough.
+    number = (Markup('<a class="pop-num" href="{}">{}</a>') if len(run) > 1 else Markup('<b class="pop-num">{1}</b>'))
+    paragraphs = Markup("").join(
+        Markup('<span class="pop-para">{} {}</span>').format(number.format(c.href, anchor_label(c.anchor)),
+                                                             marked(c.words, spans))
+        for c, spans in zip(run, marks) if c.anchor)
+    where = anchor_label(first.anchor) if first.anchor else "the source"
+    foot = Markup('<span class="pop-foot"><a href="{}">Read {} in context</a> <button '
+                  'popovertarget="{}">Close</button></span>').format(
+        first.href, where, ident)
+    return Markup('<span class="cite-pop" id="{}" popover>{}{}{}</span>').format(ident, head, paragraphs, foot)
+
+
+def citation_html(cited: list[Cited], quotes: Callable[[Cited], Iterable[str]], previews: dict[object, str],
+                  spot: str | None) -> str:
+    """One citation: a button per run of one source's paragraphs, each with its preview. A preview is written
+    once per page (`previews` remembers which the page holds), marking every quotation `quotes` gives for
+    each paragraph: the words the page quotes from it."""
+    buttons = []
+    for _, group in groupby(cited, key=lambda c: c.source):
+        run = list({c.anchor: c for c in group}.values())  # a paragraph cited twice in a row shows once
+        key = (run[0].source, tuple(c.anchor for c in run))
+        label = f"{run[0].short} {anchors_label([c.anchor for c in run])}".strip()
+        ident = previews.get(key)
+        pop = Markup("")
+        if ident is None:
+            ident = previews[key] = f"pv{len(previews) + 1}"
+            pop = _popover(ident, run, [marked_spans(c.words, quotes(c)) for c in run])
+        buttons.append(Markup('<button class="cite-btn" popovertarget="{}">{}</button>{}').format(
+            ident, label, pop))
+    ident = Markup(' id="{}"').format(spot) if spot else Markup("")
+    return str(Markup('<span class="cite"{} data-pagefind-ignore>{}</span>').format(
+        ident, Markup('<span class="cite-sep"> · </span>').join(buttons)))

@@ -1,0 +1,141 @@
+"""What a reader is shown beside the content itself, worked out from the model for the page contexts:
+dates ("as of"), reading time, the briefs before and after, how a brief was checked, which briefs and
+claims cite each source paragraph, and the claims ledger by topic. Nothing here invents a fact or a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date as Day
+
+from builder import publish
+from builder.citations import anchor_label
+from builder.model import BriefCard, Claim, Document, Project, Source, Stance
+from builder.model import Graph
+
+WORDS_PER_MINUTE = 230  # an adult reading prose on a screen
+_MARKUP = re.compile(r"\[@[^\[\]]*\]|\{[^{}]*\}|[#*_>`|\[\]]|::: ?\w*")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A day a page can show: `iso` for <time datetime>, `text` for the reader."""
+
+    iso: str  # YYYY-MM-DD
+    text: str  # "11 September 2025"
+
+
+def day(value: str | None) -> Dated | None:
+    """A content date (YYYY-MM-DD, or an RFC 3339 time whose day is taken), or None when it is none."""
+    if not value or not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        when = Day.fromisoformat(value[:10])
+    except ValueError:
+        return None
+    return Dated(when.isoformat(), f"{when.day} {_MONTHS[when.month - 1]} {when.year}")
+
+
+def as_of(project: Project) -> Dated | None:
+    """When the briefing stood as shown: `updated` in site.yaml, else the newest brief's date, else the
+    build's SOURCE_DATE_EPOCH (when the content last changed). None: no date is known, and the page says so."""
+    briefs = [d for b in project.briefs for d in (day(b.updated), day(b.date)) if d]
+    newest = max(briefs, key=lambda d: d.iso, default=None)
+    return day(project.site.updated) or newest or day(publish.source_date_epoch())
+
+
+def reading_minutes(brief: Document) -> int:
+    """Minutes to read the brief's words (citations and markup left out), at least one."""
+    words = len(_MARKUP.sub(" ", brief.body.text).split())
+    return max(1, round(words / WORDS_PER_MINUTE))
+
+
+def neighbours(project: Project, brief: Document, at: int | None = None) -> tuple[BriefCard | None, BriefCard | None]:
+    """The briefs before and after this one (`at` in the list, if known), in the order the briefs list shows."""
+    if at is None:  # looking it up per brief would make a large site's build quadratic: callers pass it
+        at = [b.slug for b in project.briefs].index(brief.slug)
+    near = [project.briefs[i] if 0 <= i < len(project.briefs) else None for i in (at - 1, at + 1)]
+    before, after = (BriefCard(b.slug, b.title, b.summary) if b else None for b in near)
+    return before, after
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The brief's "How this brief was checked": counts the build verified, and the sources it rests on."""
+
+    citations: int  # paragraph references
+    paragraphs: int  # distinct source paragraphs cited
+    quotations: int  # quotations found verbatim in the cited paragraphs
+
+
+def checked(graph: Graph, brief: Document) -> Checked:
+    refs = graph.citations_in_brief.get(brief.slug, [])
+    return Checked(len(refs), len({(r.source, r.anchor) for r in refs}), len(graph.quotes_in_brief.get(brief.slug, [])))
+
+
+@dataclass(frozen=True)
+class CitedIn:
+    """One place that cites a source paragraph: a brief at a citation's spot, or a claim of the ledger."""
+
+    label: str  # the brief's title, or the claim's words
+    path: str  # site path of the page ("briefs/x/" or "claims/")
+    fragments: tuple[str, ...]  # the citing spots' ids, in reading order
+
+
+def cited_in(project: Project, graph: Graph, source: Source) -> dict[str, list[CitedIn]]:
+    """Paragraph anchor → the briefs (at their first citing spot) and claims that cite it, in reading order."""
+    titles = {b.slug: b.title for b in project.briefs}
+    spots: dict[str, dict[str, list[str]]] = defaultdict(dict)  # anchor → brief → spots
+    for anchor, brief, spot in graph.cited_at.get(source.id, []):
+        spots[anchor].setdefault(brief, []).append(spot)
+    out: dict[str, list[CitedIn]] = defaultdict(list)
+    for anchor, by_brief in spots.items():
+        for slug in (b.slug for b in project.briefs if b.slug in by_brief):
+            out[anchor].append(CitedIn(titles[slug], f"briefs/{slug}/", tuple(dict.fromkeys(by_brief[slug]))))
+    for claim in project.claims:
+        for stance in claim.stances:
+            if stance.source == source.id and stance.stance != "silent" and stance.at:
+                out[stance.at].append(CitedIn(claim.claim, "claims/", (claim.id,)))
+    return dict(out)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one source does with one claim, as the ledger shows it."""
+
+    source: Source
+    stance: Stance | None  # None: nobody recorded one
+
+    @property
+    def word(self) -> str:
+        return self.stance.stance if self.stance else "not assessed"
+
+    @property
+    def css(self) -> str:
+        return self.word.replace(" ", "-")
+
+    @property
+    def at_label(self) -> str:
+        return anchor_label(self.stance.at) if self.stance and self.stance.at else ""
+
+
+@dataclass(frozen=True)
+class Row:
+    claim: Claim
+    cells: tuple[Cell, ...]
+
+
+def ledger(project: Project) -> list[tuple[str, list[Row]]]:
+    """The claims by topic (topics in the order they first appear, the one holding a disagreement first),
+    disputed claims first within each, and one cell per source."""
+    topics: dict[str, list[Row]] = {}
+    for claim in project.claims:
+        by_source = {s.source: s for s in claim.stances}
+        row = Row(claim, tuple(Cell(s, by_source.get(s.id)) for s in project.sources))
+        topics.setdefault(claim.topic, []).append(row)
+    ordered = [(t, sorted(rows, key=lambda r: not r.claim.disputed)) for t, rows in topics.items()]
+    return sorted(ordered, key=lambda tr: not any(r.claim.disputed for r in tr[1]))
