@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -421,6 +421,3 @@ def walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, dict[str, int]]]:
                 depth[name] -= 1
         if token.type == "inline":
             yield token, dict(depth)
-
-
-Highlighter = Callable[[str, str, str], str]

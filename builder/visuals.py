@@ -16,8 +16,7 @@ from typing import Iterable
 
 from markupsafe import Markup
 
-from builder.model import Entity, Event, Project, Source
-from builder.resolve import Graph
+from builder.model import Entity, Event, Graph, Project, Source
 
 CHAR = 7.4  # average width of a character at the charts' 14px type, for wrapping and sizing
 LINE = 18  # line height

@@ -19,7 +19,7 @@ import yaml
 
 from builder.model import Entity, Markdown
 from builder.problems import Pos
-from builder.search import alias_slugs, ascii_slug, spellings
+from builder.publish.search import alias_slugs, ascii_slug, spellings
 from tests.conftest import REPO
 from tests.publish_helpers import BASE, build_project, html_pages, is_alias, rich_files, soup
 
