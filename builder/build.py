@@ -1,27 +1,26 @@
-"""The build, stage by stage: load → resolve → render → check → write. Reads like its table of contents.
+"""The build, stage by stage: scan → load → resolve → render → check → write. Reads like its table of contents.
 
-Every stage is incremental (builder/cache.py says what is remembered): a build with nothing changed does
-nothing; otherwise only changed briefs are parsed (builder/incremental.py), only pages whose inputs changed
-are rendered and only files whose bytes changed are written (builder/output.py), and the result is byte for
-byte a clean build's. The stages are imported only when there is something to do, so that answer is quick.
+What the last build left (builder/incremental/) lets each stage skip what did not change: a build with
+nothing changed does nothing; otherwise only changed briefs are worked out, only pages whose fingerprint
+changed are rendered and only files whose bytes changed are written, and the result is byte for byte a
+clean build's. The stages are imported only when there is something to do, so that answer is quick.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder.incremental.store import Inputs, OutputState, Store, remove_old_spares, scan, site_matches, spare_folder
 from builder.config import Paths
+from builder.incremental.state import IncrementalState, OutputState, remove_old_spares, spare_folder
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
 from builder.write import claim_output
 
 if TYPE_CHECKING:
-    from builder.model import Project
-    from builder.resolve import Graph
+    from builder.model import Graph, Project
 
 
 @dataclass(frozen=True)
@@ -35,87 +34,83 @@ class Result:
     written: int = 0  # pages rendered into new files
     unchanged: int = 0  # pages kept from the last build (the same bytes)
     deferred: bool = False  # the search index and zip are the last build's: a full build must follow
+    notes: list[str] = field(default_factory=list)  # what the cache dropped and rebuilt
 
 
-def load_and_resolve(paths: Paths, problems: Problems, store: Store | None = None, inputs: Inputs | None = None,
-                     progress: Progress | None = None) -> tuple[Project, Graph]:
-    """The whole model and its cross-links (the briefs from the cache where they are unchanged)."""
+def build(root: Path, out: Path | None, strict: bool = False, finish: bool = True,
+          state: IncrementalState | None = None, jobs: int | None = None) -> Result:
+    """Build the project at `root` into `out` (or only check it when `out` is None: then nothing is written,
+    .cache/ included).
+
+    `state`: what the last build left, held in memory by the live server; without it the build loads it from
+    the store and saves it back. `finish=False` leaves the search index and zip as the last build made them
+    when the pages changed (the live server, while an editor types). `jobs=1` never forks."""
+    out = claim_output(root, out) if out is not None else None  # before anything: refuse a folder not ours
+    paths = Paths(root)
+    own = state is None
+    state = state or IncrementalState.open(paths, persist=out is not None)
+    progress = Progress()
+    try:
+        return _build(paths, out, strict, finish, state, progress, jobs)
+    finally:
+        progress.close()
+        if own:
+            state.close()
+
+
+def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: IncrementalState,
+           progress: Progress, jobs: int | None) -> Result:
+    started = time.perf_counter()
+    snapshot = state.scan()
+    progress.mark("scan")
+    if previous := state.unchanged(out, snapshot):
+        return replay(previous, strict, started, state.notes)
+    from builder.incremental.briefs import load_and_resolve
+    from builder.output import check_only, plan_site, write_output
+    problems = Problems()
+    try:
+        project, graph, bodies = load_and_resolve(paths, problems, snapshot, state, progress, jobs)
+        progress.mark("load+resolve")
+        if problems.failed(strict):
+            raise BuildFailed(problems)
+        site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine)
+        progress.mark("plan")
+    finally:
+        state.remember_inputs(snapshot)  # the digests of the bytes read, whatever happens next
+    if out is None:
+        pages = check_only(site, problems, progress, jobs)
+        if problems.failed(strict):
+            raise BuildFailed(problems)
+        return Result(len(pages), len(site.files) + len(pages), time.perf_counter() - started, problems,
+                      notes=state.notes)
+    previous = state.output(out)
+    spare = paths.cache / previous.spare if previous and previous.spare else None
+    keep = spare_folder(paths, out) if state.store is not None and state.store.db is not None else None
+    record, written = write_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs)
+    deferred = not record.before_finish
+    # A deferred finish records no inputs, so the next build cannot take the site for up to date.
+    record.inputs = "" if deferred else snapshot.digest(state.engine)
+    record.problems, record.page_count = list(problems.items), len(written)
+    record.spare = keep.name if keep is not None and keep.is_dir() else ""
+    state.put_output(out, record)
+    remove_old_spares(paths, out, record.spare)
+    progress.mark("save")
+    new = sum(1 for r in written.values() if r.written)
+    return Result(len(written), len(record.files), time.perf_counter() - started, problems, new, len(written) - new,
+                  deferred, state.notes)
+
+
+def load_and_resolve(paths: Paths, problems: Problems) -> tuple[Project, Graph]:
+    """The whole model and its cross-links, remembering nothing: for commands and tests that need the model."""
     from builder.incremental.briefs import load_and_resolve as load
-    return load(paths, problems, store, inputs, progress)
+    project, graph, _ = load(paths, problems)
+    return project, graph
 
 
-def unchanged(out: Path | None, previous: OutputState | None, inputs: Inputs) -> bool:
-    """Nothing to do: the same inputs as the last build into `out`, and `out` still holds what it wrote."""
-    return bool(out is not None and previous and previous.inputs == inputs.digest and site_matches(out, previous))
-
-
-def replay(previous: OutputState, strict: bool, started: float) -> Result:
+def replay(previous: OutputState, strict: bool, started: float, notes: list[str]) -> Result:
     """The last build's result again (its warnings too), with nothing written."""
     problems = Problems(list(previous.problems))
     if problems.failed(strict):
         raise BuildFailed(problems)
     return Result(previous.page_count, len(previous.files), time.perf_counter() - started, problems,
-                  0, previous.page_count)
-
-
-def build(root: Path, out: Path | None, strict: bool = False, finish: bool = True) -> Result:
-    """Build the project at `root` into `out` (or only check it when `out` is None).
-
-    `finish=False` leaves the search index and zip as the last build made them when the pages changed
-    (they cost more than the rest of an edit's rebuild on a large site); the live server uses it and
-    runs a full build once the editor pauses."""
-    started = time.perf_counter()
-    out = claim_output(root, out) if out is not None else None  # before anything: refuse a folder not ours
-    paths = Paths(root)
-    store = Store(paths) if out is not None else unopened_store()  # `check` writes nothing, not even .cache/
-    progress = Progress()
-    try:
-        return _build(paths, out, strict, store, progress, started, finish)
-    finally:
-        progress.close()
-        store.close()
-
-
-def unopened_store() -> Store:
-    """A store that was never opened: every lookup misses and nothing is saved (Store's own disabled state)."""
-    store = Store.__new__(Store)
-    store.db, store.identity = None, b""
-    return store
-
-
-def _build(paths: Paths, out: Path | None, strict: bool, store: Store, progress: Progress, started: float,
-           finish: bool = True) -> Result:
-    inputs = scan(paths, store)
-    previous = store.get_output(out) if out is not None else None
-    progress.mark("scan")
-    if unchanged(out, previous, inputs):
-        progress.mark("compare")
-        return replay(previous, strict, started)  # type: ignore[arg-type]
-    from builder.output import check_only, plan_site, write_output
-    problems = Problems()
-    project, graph = load_and_resolve(paths, problems, store, inputs, progress)
-    progress.mark("load+resolve")
-    if problems.failed(strict):
-        raise BuildFailed(problems)
-    site = plan_site(paths, project, graph, problems, inputs)
-    progress.mark("plan")
-    if out is None:
-        pages = check_only(site, problems, progress)
-        if problems.failed(strict):
-            raise BuildFailed(problems)
-        return Result(len(pages), len(site.files) + len(pages), time.perf_counter() - started, problems)
-    links = store.get_links(out) if previous else {}
-    spare = paths.cache / previous.spare if previous and previous.spare else None
-    keep = spare_folder(paths, out) if store.db is not None else None
-    state, written = write_output(site, out, previous, links, problems, strict, progress, spare, keep, finish)
-    deferred = not state.before_finish
-    # A deferred finish records no inputs, so the next build cannot take the site for up to date.
-    state.inputs = "" if deferred else inputs.digest
-    state.problems, state.page_count = list(problems.items), len(written)
-    state.spare = keep.name if keep is not None and keep.is_dir() else ""
-    store.put_output(out, state, {path: (r.ids, r.targets) for path, r in written.items()})
-    remove_old_spares(paths, out, state.spare)
-    progress.mark("save")
-    new = sum(1 for r in written.values() if r.written)
-    return Result(len(written), len(state.files), time.perf_counter() - started, problems, new, len(written) - new,
-                  deferred)
+                  0, previous.page_count, notes=notes)

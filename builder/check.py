@@ -88,8 +88,3 @@ def check_targets(pages: dict[str, tuple[set[str] | frozenset[str], tuple[Target
         problems.error(Pos("site/" + path), f"broken link {number}/{len(engine)}: link '{url}' {what}",
                        "this is a template or engine bug if the content has no such link; report it")
 
-
-def check_links(pages: dict[str, str], files: set[str], problems: Problems) -> None:
-    """`pages`: HTML by site path; `files`: every other file the site will hold (assets, feeds)."""
-    parsed = {path: parse_page(html) for path, html in pages.items()}
-    check_targets({path: (page.ids, link_targets(path, page)) for path, page in parsed.items()}, files, problems)

@@ -48,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def report(problems: Problems, verbose: bool = False) -> None:
-    for line in summary(problems.items, verbose):
+def report(problems: Problems, verbose: bool = False, notes: list[str] | None = None) -> None:
+    for line in [*(notes or []), *summary(problems.items, verbose)]:
         print(line, file=sys.stderr)
 
 
@@ -61,24 +61,24 @@ def main(argv: list[str] | None = None) -> int:
             from builder.build import build
             out = args.out or root / "site"
             result = build(root, out, strict=args.strict)
-            report(result.problems, args.verbose)
+            report(result.problems, args.verbose, result.notes)
             print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {out}: "
                   f"{result.written} pages written, {result.unchanged} unchanged, "
                   f"{len(result.problems.warnings)} warning(s)")
         elif args.command == "check":
             from builder.build import build
             result = build(root, None, strict=args.strict)
-            report(result.problems, args.verbose)
+            report(result.problems, args.verbose, result.notes)
             print(f"checked {result.pages} pages: no errors, {len(result.problems.warnings)} warning(s)")
             from builder.suggest import spelling_notes_for
             for note in spelling_notes_for(root):
                 print(note)
         elif args.command == "new":
-            from builder.scaffold import new_brief
+            from builder.commands.new import new_brief
             target = new_brief(root, args.slug)
             print(f"wrote {target.relative_to(root)}: a draft; it is yours now, the build never overwrites it")
         elif args.command == "add":
-            from builder.add_source import Details, Refused, add_source
+            from builder.commands.add import Details, Refused, add_source
             details = Details(args.id, args.title, args.outlet, args.url, args.published, args.author)
             try:
                 print("\n".join(add_source(root, args.file, details)))
@@ -86,10 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {refused}", file=sys.stderr)
                 return 1
         elif args.command == "serve":
-            from builder.serve import serve
+            from builder.commands.serve import serve
             return serve(root, args.host, args.port)
         elif args.command == "ingest":
-            from builder.ingest_command import ingest_all
+            from builder.commands.ingest import ingest_all
             written = ingest_all(root, args.out or root / "build" / "ingest")
             print(f"wrote {len(written)} source file(s): " + ", ".join(written))
     except BuildFailed as failed:

@@ -40,6 +40,15 @@ class Paths:
     def cache(self) -> Path:
         return self.root / ".cache"
 
+    def owner(self, path: Path) -> Path:
+        """The folder an input must stay inside: the project, or the engine's own folder for the engine's
+        templates and assets (which live outside a project)."""
+        try:
+            Path(path).relative_to(self.root)
+        except ValueError:
+            return ENGINE_ROOT
+        return self.root
+
     def rel(self, path: Path) -> str:
         """A path as editors see it in messages: relative to the project.
 

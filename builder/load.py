@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from dataclasses import replace
+from typing import Any, Callable, Iterable, TypeVar
 
 from markdown_it import MarkdownIt
 
@@ -26,11 +27,12 @@ T = TypeVar("T")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def read_text(paths: Paths, path: Path, problems: Problems) -> str | None:
-    """An input file's text, read safely (builder/safeio.py) and decoded; None after recording why not."""
+def read_text(paths: Paths, path: Path, problems: Problems, read: Callable[[Path], bytes] | None = None) -> str | None:
+    """An input file's text, read safely (builder/safeio.py, or `read`: the build's input scan, which read it
+    through safeio) and decoded; None after recording why not."""
     rel = paths.rel(path)
     try:
-        data = read_input(paths.root, path)
+        data = read(path) if read else read_input(paths.root, path)
     except UnsafeInput as unsafe:
         problems.error(Pos(rel), unsafe.message, unsafe.hint)
         return None
@@ -52,15 +54,18 @@ def read_text(paths: Paths, path: Path, problems: Problems) -> str | None:
 class Loader:
     """Reads one project's content; `problems` collects everything wrong with it."""
 
-    def __init__(self, paths: Paths, md: MarkdownIt, problems: Problems) -> None:
+    def __init__(self, paths: Paths, md: MarkdownIt, problems: Problems,
+                 read: Callable[[Path], bytes] | None = None) -> None:
         self.paths = paths
         self.md = md
         self.problems = problems
         self.language = "en"  # the site's, once site.yaml is read: which everyday words an alias may not be
+        # How a file's bytes are read: safely (builder/safeio.py), or from what the build's input scan read.
+        self.read: Callable[[Path], bytes] = read or (lambda path: read_input(paths.root, path))
 
     # -- files ------------------------------------------------------------------------------------
     def read_text(self, path: Path) -> str | None:
-        return read_text(self.paths, path, self.problems)
+        return read_text(self.paths, path, self.problems, self.read)
 
     def yaml_list(self, name: str, required: bool = False) -> tuple[str, list[Any]]:
         """A content file holding a list of records; a missing optional file is an empty list."""
@@ -406,20 +411,15 @@ class Loader:
                         tuple(values.get("sources") or ()), dict(values["_lines"]))
 
 
-def load_project(paths: Paths, md: MarkdownIt, problems: Problems,
-                 briefs: Callable[[Loader], list[Document]] | None = None) -> Project | None:
-    """Everything the content says, or None when site settings are unusable.
-
-    `briefs` loads the briefs instead (the build's cached, multi-core loader passes `lambda _: []`).
-    """
-    loader = Loader(paths, md, problems)
-    found = briefs(loader) if briefs else loader.documents("briefs", schema.BRIEF, "brief")
+def load_content(loader: Loader) -> Project | None:
+    """Everything the content says but the briefs (`with_briefs` adds them), or None when site settings are
+    unusable. The build loads each brief on its own (builder/incremental/briefs.py)."""
     site = loader.site()
     project = Project(
         site=site,  # type: ignore[arg-type]
         sources=tuple(loader.sources()),
         entities=tuple(loader.entities()),
-        briefs=tuple(sorted(found, key=lambda d: (d.order, d.slug))),
+        briefs=(),
         pages=tuple(loader.documents("pages", schema.PAGE, "page", schema.SECTIONS)),
         claims=tuple(loader.claims()),
         events=tuple(loader.events()),
@@ -427,3 +427,16 @@ def load_project(paths: Paths, md: MarkdownIt, problems: Problems,
         home=loader.home(),
     )
     return project if site else None
+
+
+def with_briefs(project: Project, briefs: Iterable[Document]) -> Project:
+    """The project with its briefs, in the order lists show them."""
+    return replace(project, briefs=tuple(sorted(briefs, key=lambda d: (d.order, d.slug))))
+
+
+def load_project(paths: Paths, md: MarkdownIt, problems: Problems) -> Project | None:
+    """Everything the content says, briefs included, or None when site settings are unusable."""
+    loader = Loader(paths, md, problems)
+    briefs = loader.documents("briefs", schema.BRIEF, "brief")
+    project = load_content(loader)
+    return with_briefs(project, briefs) if project else None

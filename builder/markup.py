@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -40,10 +40,12 @@ _ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
 # Ids the page templates give their own elements (tests/test_hardening.py keeps the list true), and the
 # pattern of paragraph and caption anchors: a heading `## Main` or a `{#main}` may not take one, or the
 # page would hold two elements with one id (and "skip to content" would jump to the wrong one).
-PAGE_IDS = frozenset({"a-z", "briefs-h", "citing", "coverage-h", "disagree", "in-briefs", "in-sources", "main",
-                      "named", "network-h", "numbers", "people-h", "search", "sources-h", "story", "text",
-                      "together"})
-_PAGE_ANCHOR = re.compile(r"(?:p|fig)\d+\Z")
+PAGE_IDS = frozenset({"a-z", "briefs-h", "checked", "citing", "coverage-h", "disagree", "in-briefs", "in-sources",
+                      "main", "named", "network-h", "numbers", "people-h", "search", "sources-h", "story", "text",
+                      "toc-h", "together", "topics-h"})
+# Numbered ids the engine makes: paragraph and caption anchors, citation spots (c3) and their previews (pv3),
+# the claims page's topics and the coverage matrix's squares.
+_PAGE_ANCHOR = re.compile(r"(?:p|fig|c|pv|topic-|cov-l)\d+\Z")
 _TAG_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 
@@ -419,6 +421,3 @@ def walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, dict[str, int]]]:
                 depth[name] -= 1
         if token.type == "inline":
             yield token, dict(depth)
-
-
-Highlighter = Callable[[str, str, str], str]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from builder.problems import Pos
+from builder.problems import Pos, Problem
+
+if TYPE_CHECKING:
+    from builder.markup import Ref
 
 BlockKind = Literal["headline", "heading", "standfirst", "paragraph", "caption"]
 
@@ -55,6 +59,11 @@ class SourceText:
 
     def by_anchor(self) -> dict[str, Block]:
         return self._anchors
+
+    def cited(self, anchor: str) -> list[str]:
+        """The words a citation of `anchor` points at: that block, or the whole text when it names none."""
+        block = self._anchors.get(anchor)
+        return [block.text] if block is not None else [b.text for b in self.blocks]
 
 
 @dataclass
@@ -238,6 +247,37 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """One place an entity is named: a source paragraph or a brief, with the sentence around it."""
+
+    entity: str
+    kind: str  # "source" or "brief"
+    doc: str  # source id or brief slug
+    anchor: str  # paragraph anchor in a source; "" in a brief
+    sentence: str
+    start: int  # the name's offsets inside the sentence
+    end: int
+
+
+@dataclass
+class Graph:
+    """The cross-links the pages show, all derived from the content."""
+
+    mentions: dict[str, list[Mention]] = field(default_factory=lambda: defaultdict(list))
+    entities_in_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    entities_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    briefs_citing: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
+    together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
+    # source id → (paragraph anchor, brief slug, the citation's spot id) for every citation in a brief
+    cited_at: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    quotes_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # verified verbatim
+    # Where the content wrote each relative link ([text](../x/)), so the link check can report a broken one there.
+    links_written: dict[str, list[Pos]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass(frozen=True)
 class BriefCard:
     """What a list of briefs shows of one: the home page, the briefs index, backlinks."""
 
@@ -269,3 +309,15 @@ class Project:
     @property
     def organisations(self) -> tuple[Entity, ...]:
         return tuple(e for e in self.entities if e.kind == "organisation")
+
+
+@dataclass
+class BriefResult:
+    """One brief loaded, resolved and its text rendered: all the build needs of it, without its tokens."""
+
+    document: Document | None  # None when it could not be loaded
+    digest: str  # sha256 of the bytes it was made from ("" when the file could not be read)
+    html: dict[str, str]  # its text rendered for its own page (by root), and for the feed when it may be in it
+    load_problems: list[Problem]
+    resolve_problems: list[Problem]
+    graph: dict[str, dict[Any, Any]]  # its share of each Graph field, in the order resolve made it

@@ -1,6 +1,6 @@
 """Render, check and write, incrementally and over every core.
 
-A page is rendered only when its fingerprint (`cache.Fingerprints`: a digest of exactly what its template
+A page is rendered only when its fingerprint (`fingerprints.Fingerprints`: a digest of exactly what its template
 receives) differs from the last build's, and written only when its bytes differ from the file the last build
 left; everything else is a hard link to the live site's file in the staging folder. The link check runs over
 every page, with the anchors and links of unchanged pages taken from the cache.
@@ -14,19 +14,21 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import publish, search, zipper
-from builder.incremental.store import (Fingerprints, Inputs, Links, OutputState, Walk, links_digest, sha, unchanged_file,
-                           walk_site)
+from builder import publish
+from builder.publish import search
+from builder.incremental.fingerprints import Fingerprints, links_digest
+from builder.incremental.inputs import Snapshot, sha
+from builder.incremental.state import OutputState, Walk, unchanged_file, walk_site
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
 from builder.markup import create_markdown
-from builder.model import Page, Project
+from builder.model import Graph, Page, Project
 from builder.pages import build_pages
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Pos, Problems
 from builder.render import Renderer, pygments_css
-from builder.resolve import Graph
-from builder.safeloader import check_templates
+from builder.safeio import UnsafeInput
+from builder.safeloader import input_files
 from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets, environment_fault
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
@@ -44,25 +46,37 @@ class Site:
     links_written: dict[str, list[Pos]] = field(default_factory=dict)  # where the content wrote each link
 
 
-def plan_site(paths: Paths, project: Project, graph: Graph, problems: Problems, inputs: Inputs) -> Site:
-    renderer = Renderer(project, paths, create_markdown())
+def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, dict[str, str]], problems: Problems,
+              snapshot: Snapshot, engine: str) -> Site:
+    """Every page with its context and fingerprint, and every other file's bytes; `bodies`: each brief's
+    text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it."""
+    templates = read_templates(paths, snapshot, problems)  # before the fingerprints: they digest these bytes
+    renderer = Renderer(project, paths, create_markdown(), snapshot.read)
     dates = publish.feed_dates(project, problems)
-    pages = build_pages(project, graph, has_feed=dates is not None)
-    files = copy_assets(paths.asset_dirs, problems, paths.rel)
-    check_templates(paths.template_dirs, paths.rel, problems)
+    pages = build_pages(project, graph, bodies, has_feed=dates is not None)
+    files = copy_assets(paths.asset_dirs, problems, paths.rel, snapshot.read)
     if problems.errors:
         raise BuildFailed(problems)
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
     files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
-    files.update(publish.site_files(project, pages, dates))  # feed, sitemap, robots.txt, data/
-    prints = Fingerprints(project.site, links_digest(project), templates_digest(paths, inputs))
+    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file))  # feed, sitemap, …
+    prints = Fingerprints(project.site, links_digest(project), templates, engine)
     return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages}, graph.links_written)
 
 
-def templates_digest(paths: Paths, inputs: Inputs) -> str:
-    folders = tuple(str(d) + "/" for d in paths.template_dirs)
-    return sha(repr(sorted((p, s[3]) for p, s in inputs.stamps.items() if p.startswith(folders))))
+def read_templates(paths: Paths, snapshot: Snapshot, problems: Problems) -> str:
+    """Every template file read once (Jinja is then given these bytes), and a digest of them all."""
+    digests = []
+    for folder in paths.template_dirs:
+        for path in input_files(folder):  # a link to a folder is listed, so that reading it is refused
+            try:
+                digests.append((str(path), sha(snapshot.read(path))))
+            except UnsafeInput as refused:
+                problems.error(Pos(paths.rel(path)), refused.message, refused.hint)
+    if problems.errors:
+        raise BuildFailed(problems)
+    return sha(repr(digests))
 
 
 @dataclass
@@ -102,25 +116,26 @@ class PageWorker:
         return True
 
 
-def render_pages(worker: PageWorker, pages: list[Page], progress: Progress) -> list[PageOut]:
+def render_pages(worker: PageWorker, pages: list[Page], progress: Progress, jobs: int | None) -> list[PageOut]:
     """Lists and indexes first, one per worker task: they are the slow pages, and should not come last."""
     for template in {page.template for page in pages}:  # compiled once here, before the fork
         worker.renderer.env.get_template(template)
     order = sorted(range(len(pages)), key=lambda i: pages[i].template in _PER_ITEM)
     solo = sum(1 for page in pages if page.template not in _PER_ITEM)
     results = fork_map(worker, [pages[i] for i in order], threshold=PAGES_PER_FORK, solo=solo,
-                       progress=progress.counter("pages", len(pages)))
+                       progress=progress.counter("pages", len(pages)), jobs=jobs)
     out: list[PageOut] = [None] * len(pages)  # type: ignore[list-item]
     for i, result in zip(order, results):
         out[i] = result
     return out
 
 
-def render_site(site: Site, staging: Staging, previous: OutputState | None, links: dict[str, Links],
-                progress: Progress) -> dict[str, PageOut]:
+def render_site(site: Site, staging: Staging, previous: OutputState | None, progress: Progress,
+                jobs: int | None) -> dict[str, PageOut]:
     """Pages whose fingerprint matches the last build's are linked from it; the rest are rendered."""
     out: dict[str, PageOut] = {}
     todo = []
+    links = previous.links if previous else {}
     for page in site.pages:
         kept = links.get(page.path)
         if (kept and previous and previous.pages.get(page.path) == site.fingerprints[page.path]
@@ -130,7 +145,7 @@ def render_site(site: Site, staging: Staging, previous: OutputState | None, link
             out[page.path] = PageOut(digest, size, False, *kept)
         else:
             todo.append(page)
-    rendered = render_pages(PageWorker(site.renderer, staging, previous), todo, progress)
+    rendered = render_pages(PageWorker(site.renderer, staging, previous), todo, progress, jobs)
     out.update((page.path, result) for page, result in zip(todo, rendered))
     return out
 
@@ -177,11 +192,9 @@ def run_finish(staging: Staging, previous: OutputState | None, progress: Progres
     """Run the last steps over the staged site; what they made, and the site's files after them."""
     progress.update("search index and zip")
     staged = walk_site(staging.path)
-    live = staging.out if previous else None
-    with zipper.reuse_from(live):  # the zip takes unchanged entries from the last
-        # Looked up now, so it can be replaced (tests stop a build inside it); search bundles of unchanged
-        # pages are kept from the live site.
-        publish.finish(staging.path, live, searched)
+    # The zip takes unchanged entries from the live site's, and the search index the bundles whose pages are
+    # unchanged; `publish.finish` is looked up now, so a test can stop a build inside it.
+    publish.finish(staging.path, staging.out if previous else None, searched)
     after = walk_site(staging.path)
     made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
     if previous:
@@ -213,9 +226,9 @@ def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
                   site.links_written)
 
 
-def write_output(site: Site, out: Path, previous: OutputState | None, links: dict[str, Links], problems: Problems,
-                 strict: bool, progress: Progress, spare: Path | None = None,
-                 keep: Path | None = None, finish: bool = True) -> tuple[OutputState, dict[str, PageOut]]:
+def write_output(site: Site, out: Path, previous: OutputState | None, problems: Problems, strict: bool,
+                 progress: Progress, spare: Path | None = None, keep: Path | None = None, finish: bool = True,
+                 jobs: int | None = None) -> tuple[OutputState, dict[str, PageOut]]:
     """Stage the site beside `out` (checked, finished), swap it in, and say what is there now.
 
     `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces.
@@ -224,7 +237,7 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
     staging: Staging | None = None
     try:
         staging = Staging(out, spare)
-        pages = render_site(site, staging, previous, links, progress)
+        pages = render_site(site, staging, previous, progress, jobs)
         digests = put_files(site.files, staging, previous)
         progress.mark("render+stage")
         check(pages, site, problems)
@@ -251,7 +264,7 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         if isinstance(exc, OSError) and staging is not None and staging.found_any:
             # A file of the recycled last-but-one site could not be replaced (made undeletable since): start
             # again from an empty folder, which needs nothing deleted.
-            return write_output(site, out, previous, links, problems, strict, progress, None, keep, finish)
+            return write_output(site, out, previous, problems, strict, progress, None, keep, finish, jobs)
         if isinstance(exc, OSError):  # the disk or the folder, not the content: one line, no traceback
             raise environment_fault(exc, out, staging and staging.path) from None
         raise
@@ -261,11 +274,12 @@ def write_output(site: Site, out: Path, previous: OutputState | None, links: dic
         raise environment_fault(exc, out, staging.path) from None
     progress.mark("swap")
     files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
-    return OutputState("", files, site.fingerprints, before, made), pages
+    links = {path: (r.ids, r.targets) for path, r in pages.items()}
+    return OutputState("", files, site.fingerprints, before, made, links=links), pages
 
 
-def check_only(site: Site, problems: Problems, progress: Progress) -> dict[str, PageOut]:
-    results = render_pages(PageWorker(site.renderer, None, None), site.pages, progress)
+def check_only(site: Site, problems: Problems, progress: Progress, jobs: int | None = None) -> dict[str, PageOut]:
+    results = render_pages(PageWorker(site.renderer, None, None), site.pages, progress, jobs)
     pages = {page.path: result for page, result in zip(site.pages, results)}
     check(pages, site, problems)
     return pages

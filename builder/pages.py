@@ -12,11 +12,14 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
-from builder import meta, reading, search, visuals
-from builder.model import BriefCard, Claim, Document, Entity, Page, Project, Source, Stance
-from builder.resolve import Graph, Mention
+from markupsafe import Markup
+
+from builder import meta, reading, visuals
+from builder.model import BriefCard, Claim, Document, Entity, Graph, Mention, Page, Project, Source, Stance
+from builder.publish import search
 
 Context = dict[str, Any]
+BRIEF_ROOT = "../../"  # a brief's page is briefs/<slug>/index.html
 
 
 def _anchor_order(anchor: str) -> tuple[int, int]:
@@ -37,6 +40,7 @@ class Lookups:
         self.entities = {e.id: e for e in project.entities}
         self.sources = {s.id: s for s in project.sources}
         self.cards = {b.slug: card(b) for b in project.briefs}  # one per brief: digested once per build
+        self.position = {b.slug: i for i, b in enumerate(project.briefs)}
         self.briefs_naming: dict[str, list[BriefCard]] = defaultdict(list)  # entity id → briefs, in brief order
         for brief in project.briefs:
             for entity_id in dict.fromkeys(graph.entities_in_brief.get(brief.slug, [])):
@@ -75,13 +79,14 @@ def briefs_context(project: Project, lookups: Lookups) -> Context:
     return {"briefs": list(lookups.cards.values())}
 
 
-def brief_context(project: Project, graph: Graph, brief: Document, lookups: Lookups) -> Context:
+def brief_context(project: Project, graph: Graph, brief: Document, body: str, lookups: Lookups) -> Context:
     entities, sources = lookups.entities, lookups.sources
     named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
     cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
     cited += [s for s in brief.sources if s not in cited]
-    before, after = reading.neighbours(project, brief)
-    return {"brief": brief, "named": named, "cited": [sources[s] for s in cited if s in sources],
+    before, after = reading.neighbours(project, brief, lookups.position[brief.slug])
+    return {"brief": brief, "body": Markup(body), "named": named,
+            "cited": [sources[s] for s in cited if s in sources],
             "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": lookups.as_of,
             "minutes": reading.reading_minutes(brief), "before": before, "after": after,
             "checked": reading.checked(graph, brief)}
@@ -126,47 +131,55 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
             "cited_in": reading.cited_in(project, graph, source)}
 
 
-def build_pages(project: Project, graph: Graph, has_feed: bool) -> list[Page]:
-    """Every page of the site, each with its own context and the shared frame."""
+def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]], has_feed: bool) -> list[Page]:
+    """Every page of the site, each with its own context and the shared frame; `bodies`: each brief's text
+    as HTML, by slug and then by the root of the page showing it."""
     site = project.site
     lookups = Lookups(project, graph)
-    pages = [Page("index.html", "home.html", site.title, site.description, home_context(project, graph, lookups)),
-             Page("briefs/index.html", "briefs.html", "Briefs", f"Every brief of {site.title}.",
-                  briefs_context(project, lookups))]
+    pages = [Page(path="index.html", template="home.html", title=site.title, description=site.description,
+                  context=home_context(project, graph, lookups)),
+             Page(path="briefs/index.html", template="briefs.html", title="Briefs",
+                  description=f"Every brief of {site.title}.", context=briefs_context(project, lookups))]
     for brief in project.briefs:
-        pages.append(Page(f"briefs/{brief.slug}/index.html", "brief.html", brief.title, brief.summary,
-                          brief_context(project, graph, brief, lookups)))
+        pages.append(Page(path=f"briefs/{brief.slug}/index.html", template="brief.html", title=brief.title,
+                          description=brief.summary,
+                          context=brief_context(project, graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":
             continue
-        pages.append(Page(f"{section}/index.html", "entities.html", title,
-                          f"{title} named in {site.title}, under every spelling the sources use.",
-                          entities_context(project, graph, section, members)))
+        pages.append(Page(path=f"{section}/index.html", template="entities.html", title=title,
+                          description=f"{title} named in {site.title}, under every spelling the sources use.",
+                          context=entities_context(project, graph, section, members)))
         for entity in members:
-            pages.append(Page(f"{section}/{entity.id}/index.html", "entity.html", entity.name,
-                              f"{entity.name}: {entity.role}.", entity_context(project, graph, entity, lookups)))
-    pages.append(Page("sources/index.html", "sources.html", "Sources",
-                      f"The articles {site.title} rests on, in full, with every person named in them.",
-                      sources_context(project, graph)))
+            pages.append(Page(path=f"{section}/{entity.id}/index.html", template="entity.html", title=entity.name,
+                              description=f"{entity.name}: {entity.role}.",
+                              context=entity_context(project, graph, entity, lookups)))
+    pages.append(Page(path="sources/index.html", template="sources.html", title="Sources",
+                      description=f"The articles {site.title} rests on, in full, with every person named in them.",
+                      context=sources_context(project, graph)))
     for source in project.sources:
         outlet = f" ({source.outlet})" if source.outlet else ""
-        pages.append(Page(f"sources/{source.id}/index.html", "source.html", source.title,
-                          f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the people it names.",
-                          source_context(project, graph, source, lookups)))
+        pages.append(Page(path=f"sources/{source.id}/index.html", template="source.html", title=source.title,
+                          description=f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the "
+                                      "people it names.",
+                          context=source_context(project, graph, source, lookups)))
     if project.claims:
-        pages.append(Page("claims/index.html", "claims.html", "Claims and sources",
-                          "Each claim the briefing rests on, and what every source says of it.",
-                          {"topics": reading.ledger(project), "sources": project.sources}))
+        pages.append(Page(path="claims/index.html", template="claims.html", title="Claims and sources",
+                          description="Each claim the briefing rests on, and what every source says of it.",
+                          context={"topics": reading.ledger(project), "sources": project.sources}))
     if project.events:
-        pages.append(Page("timeline/index.html", "timeline.html", "Timeline",
-                          "The events in the order the sources give them, each cited.",
-                          {"events": project.events, "dates": {e.id: reading.day(e.date) for e in project.events}}))
+        pages.append(Page(path="timeline/index.html", template="timeline.html", title="Timeline",
+                          description="The events in the order the sources give them, each cited.",
+                          context={"events": project.events,
+                                   "dates": {e.id: reading.day(e.date) for e in project.events}}))
     if project.terms:
-        pages.append(Page("glossary/index.html", "glossary.html", "Glossary",
-                          "Terms a newcomer to the story needs, with their sources.", {"terms": project.terms}))
+        pages.append(Page(path="glossary/index.html", template="glossary.html", title="Glossary",
+                          description="Terms a newcomer to the story needs, with their sources.",
+                          context={"terms": project.terms}))
     for doc in project.pages:
-        pages.append(Page(f"{doc.slug}/index.html", "page.html", doc.title, doc.summary, {"doc": doc}))
+        pages.append(Page(path=f"{doc.slug}/index.html", template="page.html", title=doc.title,
+                          description=doc.summary, context={"doc": doc}))
     pages += search.reader_pages(project, pages)
     shared = frame(project, has_feed)
     return [replace(page, context={**shared, **page.context}) for page in pages]

@@ -45,15 +45,16 @@ def _chunks(count: int, workers: int, solo: int = 0) -> list[tuple[int, int]]:
 
 
 def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, solo: int = 0,
-             progress: Callable[[int], None] | None = None) -> list[R]:
+             progress: Callable[[int], None] | None = None, jobs: int | None = None) -> list[R]:
     """[work(x) for x in items], over all cores when there are enough items; results in input order.
 
-    The first `solo` items are handed out one by one, first: put the slowest there.
+    The first `solo` items are handed out one by one, first: put the slowest there. `jobs=1` never forks
+    (the live server's rebuilds: a process running threads must not fork).
 
     A worker that dies (killed, out of memory) fails the build with BrokenProcessPool instead of hanging it.
     """
     global _job
-    workers = min(cores(), len(items))
+    workers = min(jobs or cores(), cores(), len(items))
     if len(items) < threshold or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _serial(work, items, progress)
     results: list[R | None] = [None] * len(items)

@@ -13,7 +13,7 @@ from datetime import date as Day
 from builder import publish
 from builder.citations import anchor_label
 from builder.model import BriefCard, Claim, Document, Project, Source, Stance
-from builder.resolve import Graph
+from builder.model import Graph
 
 WORDS_PER_MINUTE = 230  # an adult reading prose on a screen
 _MARKUP = re.compile(r"\[@[^\[\]]*\]|\{[^{}]*\}|[#*_>`|\[\]]|::: ?\w*")
@@ -54,11 +54,11 @@ def reading_minutes(brief: Document) -> int:
     return max(1, round(words / WORDS_PER_MINUTE))
 
 
-def neighbours(project: Project, brief: Document) -> tuple[BriefCard | None, BriefCard | None]:
-    """The briefs before and after this one, in the order the briefs list shows them."""
-    order = [b.slug for b in project.briefs]
-    at = order.index(brief.slug)
-    near = [project.briefs[i] if 0 <= i < len(order) else None for i in (at - 1, at + 1)]
+def neighbours(project: Project, brief: Document, at: int | None = None) -> tuple[BriefCard | None, BriefCard | None]:
+    """The briefs before and after this one (`at` in the list, if known), in the order the briefs list shows."""
+    if at is None:  # looking it up per brief would make a large site's build quadratic: callers pass it
+        at = [b.slug for b in project.briefs].index(brief.slug)
+    near = [project.briefs[i] if 0 <= i < len(project.briefs) else None for i in (at - 1, at + 1)]
     before, after = (BriefCard(b.slug, b.title, b.summary) if b else None for b in near)
     return before, after
 

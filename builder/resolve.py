@@ -7,52 +7,21 @@ each person learns every source paragraph and brief that mentions them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from dataclasses import fields
+from typing import Any, Iterable, Sequence
 
 from markdown_it.token import Token
 
 from builder.integrity import Integrity
 from builder.markup import QUOTE, Ref, inline_text, walk_inline
 from builder.matcher import EntityMatcher
-from builder.model import Claim, Document, Entity, Markdown, Project, Source
+from builder.model import BriefResult, Claim, Document, Entity, Graph, Markdown, Mention, Project, Source
 from builder.names import folded
 from builder.problems import Pos, Problems, did_you_mean
 from builder.textutil import fold, sentence_around
 
 
 _FILES = {"person": "people.yaml", "organisation": "organisations.yaml", "source": "sources.yaml"}
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One place an entity is named: a source paragraph or a brief, with the sentence around it."""
-
-    entity: str
-    kind: str  # "source" or "brief"
-    doc: str  # source id or brief slug
-    anchor: str  # paragraph anchor in a source; "" in a brief
-    sentence: str
-    start: int  # the name's offsets inside the sentence
-    end: int
-
-
-@dataclass
-class Graph:
-    """The cross-links the pages show, all derived from the content."""
-
-    mentions: dict[str, list[Mention]] = field(default_factory=lambda: defaultdict(list))
-    entities_in_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    entities_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    briefs_citing: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    citations_in_brief: dict[str, list[Ref]] = field(default_factory=lambda: defaultdict(list))
-    together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    spans: dict[tuple[str, int], list[tuple[int, int, str]]] = field(default_factory=dict)
-    # source id → (paragraph anchor, brief slug, the citation's spot id) for every citation in a brief
-    cited_at: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
-    quotes_in_brief: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # verified verbatim
-    # Where the content wrote each relative link ([text](../x/)), so the link check can report a broken one there.
-    links_written: dict[str, list[Pos]] = field(default_factory=lambda: defaultdict(list))
 
 
 class Resolver:
@@ -87,14 +56,8 @@ class Resolver:
         return source
 
     def cited_text(self, refs: list[Ref]) -> list[str]:
-        out = []
-        for ref in refs:
-            source = self.sources.get(ref.source)
-            if source is None:
-                continue
-            blocks = source.text.by_anchor()
-            out += [blocks[ref.anchor].text] if ref.anchor in blocks else [b.text for b in source.text.blocks]
-        return out
+        return [text for ref in refs if ref.source in self.sources
+                for text in self.sources[ref.source].text.cited(ref.anchor)]
 
     def entity_for(self, target: str) -> str | None:
         return target if target in self.entities else self.names.get(folded(target))
@@ -234,8 +197,9 @@ class Resolver:
                     offset = at + len(child.content)
         for start, end, entity in sorted(found):
             sentence, s_start, s_end = sentence_around(text, start, end)
-            self.add_mention(Mention(entity, "brief", slug, "", sentence, s_start, s_end),
-                             self.graph.entities_in_brief[slug])
+            mention = Mention(entity=entity, kind="brief", doc=slug, anchor="", sentence=sentence, start=s_start,
+                              end=s_end)
+            self.add_mention(mention, self.graph.entities_in_brief[slug])
 
     def add_mention(self, mention: Mention, in_doc: list[str]) -> None:
         self.graph.mentions[mention.entity].append(mention)
@@ -252,8 +216,9 @@ class Resolver:
                     self.graph.spans[(source.id, index)] = spans
                 for start, end, entity in spans:
                     sentence, s_start, s_end = sentence_around(block.text, start, end)
-                    self.add_mention(Mention(entity, "source", source.id, anchors[index], sentence, s_start, s_end),
-                                     self.graph.entities_in_source[source.id])
+                    mention = Mention(entity=entity, kind="source", doc=source.id, anchor=anchors[index],
+                                      sentence=sentence, start=s_start, end=s_end)
+                    self.add_mention(mention, self.graph.entities_in_source[source.id])
 
     @staticmethod
     def nearest_anchors(source: Source) -> list[str]:
@@ -398,17 +363,39 @@ def anchor_hint(source: Source, anchor: str) -> str:
 
 
 def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
-            briefs: Callable[[Resolver], None] = Resolver.briefs) -> Graph:
+            briefs: Sequence[BriefResult] | None = None) -> Graph:
     """Check every reference and build the cross-link graph.
 
-    `briefs` resolves the briefs; the build passes one that merges results cached or made on other cores.
+    `briefs`: each brief already resolved on its own (`Resolver.brief`, as the build does on every core),
+    in the project's brief order; they are merged into the same graph resolving them here would give.
     """
     resolver = Resolver(project, matcher, problems)
     resolver.unique_names()
     resolver.sources_text()
-    briefs(resolver)
+    if briefs is None:
+        resolver.briefs()
+    else:
+        for result in briefs:
+            problems.extend(result.resolve_problems)
+            for name, share in result.graph.items():
+                _merge(getattr(resolver.graph, name), share)
     resolver.editorial_fields()
     resolver.claims()
     resolver.key_numbers()
     resolver.co_mentions()
     return resolver.graph
+
+
+def graph_share(graph: Graph) -> dict[str, dict[Any, Any]]:
+    """A graph as plain dicts of its non-empty fields: one brief's share, to merge with `resolve(briefs=…)`."""
+    return {f.name: dict(getattr(graph, f.name)) for f in fields(graph) if getattr(graph, f.name)}
+
+
+def _merge(target: dict[Any, Any], share: dict[Any, Any]) -> None:
+    for key, value in share.items():
+        if isinstance(value, Counter):
+            target.setdefault(key, Counter()).update(value)
+        elif isinstance(value, list):
+            target.setdefault(key, []).extend(value)
+        else:
+            target[key] = value

@@ -20,7 +20,7 @@ from builder.config import Paths
 from builder.load import Loader
 from builder.markup import create_markdown
 from builder.matcher import EntityMatcher
-from builder.model import Entity, Source
+from builder.model import Claim, Entity, Source
 from builder.problems import Problems
 
 # Capitalised words in a row, allowing the particles of names ("Ales Bialiatski", "Ursula von der Leyen").
@@ -122,7 +122,22 @@ def spelling_notes(sources: Iterable[Source], entities: tuple[Entity, ...]) -> l
     return list(notes)
 
 
+def unassessed_notes(sources: Iterable[Source], claims: Iterable[Claim]) -> list[str]:
+    """For `check`: each source the claims ledger weighs on no claim yet (one just added), as information.
+
+    A warning would fail `check --strict` the moment a correct source is added; a source the ledger weighs
+    elsewhere but not on some claim is a warning at that claim (builder/resolve.py)."""
+    claims = list(claims)
+    assessed = {stance.source for claim in claims for stance in claim.stances}
+    return [f"{source.pos}: info: no claim in content/claims.yaml records a stance for source '{source.id}' yet, "
+            f"so the claims page shows it as “not assessed” on all {len(claims)} claims — add its stances "
+            "(supports, contradicts, unclear or silent)"
+            for source in sources if claims and source.id not in assessed]
+
+
 def spelling_notes_for(root: Path) -> list[str]:
-    """`check`'s information lines: the project's sources and entries loaded again (they are quick to read)."""
+    """`check`'s information lines: the project's sources, entries and claims loaded again (they are quick to
+    read): spelling near-misses, and sources the ledger has not weighed yet."""
     loader = Loader(Paths(root), create_markdown(), Problems())
-    return spelling_notes(loader.sources(), tuple(loader.entities()))
+    sources = loader.sources()
+    return spelling_notes(sources, tuple(loader.entities())) + unassessed_notes(sources, loader.claims())

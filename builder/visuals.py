@@ -16,8 +16,7 @@ from typing import Iterable
 
 from markupsafe import Markup
 
-from builder.model import Entity, Event, Project, Source
-from builder.resolve import Graph
+from builder.model import Entity, Event, Graph, Project, Source
 
 CHAR = 7.4  # average width of a character at the charts' 14px type, for wrapping and sizing
 LINE = 18  # line height
@@ -56,13 +55,11 @@ def svg(ident: str, width: float, height: float, title: str, desc: str, body: It
         ident, num(width), num(height), title, desc, Markup("").join(body))
 
 
-def figure(chart: Markup, caption: Markup | str, extra: Markup = Markup(""), wide: bool = False) -> Markup:
-    # A wide picture scrolls sideways on a phone rather than shrinking its words below reading size.
-    inner = Markup('<div class="chart-scroll" tabindex="0" role="region" aria-label="{}">{}</div>').format(
-        "Scrollable picture", chart) if wide else chart
+def figure(chart: Markup, caption: Markup | str, extra: Markup = Markup("")) -> Markup:
+    # Every picture shrinks with its column (viewBox, max-width: 100%): no box on the page scrolls sideways.
     # The data table follows the figure: a <figcaption> must be the figure's first or last child.
     return Markup('<figure class="chart-figure">{}<figcaption>{}</figcaption></figure>{}').format(
-        inner, caption, extra)
+        chart, caption, extra)
 
 
 def name_lines(name: str) -> list[str]:
@@ -179,7 +176,7 @@ def network(data: Network) -> Markup:
             "paragraph of a source, thicker the more often." + left_out + " " + _pairs_sentence(pairs))
     return figure(svg("chart-network", width, height, "Who is mentioned with whom", desc, body),
                   f"Thicker lines: named together more often.{left_out} The same connections as a table:",
-                  _pairs_table(pairs), wide=True)
+                  _pairs_table(pairs))
 
 
 def _on_circle(i: int, n: int, cx: float, cy: float, r: float) -> tuple[float, float]:

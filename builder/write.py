@@ -34,17 +34,19 @@ _PROJECT_FOLDERS = ("content", "seeds", "templates", "assets", ".git", ".cache",
 _ENGINE_FOLDERS = ("builder", "templates", "assets", ".git")
 
 
-def copy_assets(asset_dirs: Iterable[Path], problems: Problems, shown: Callable[[Path], str]) -> dict[str, bytes]:
+def copy_assets(asset_dirs: Iterable[Path], problems: Problems, shown: Callable[[Path], str],
+                read: Callable[[Path], bytes] | None = None) -> dict[str, bytes]:
     """Every asset file by its site path (assets/…); later folders override earlier ones.
 
-    Each is read as an input (its project being the folder's parent): a link out of the project, a FIFO
-    or a device is an error at its path, never published. Stylesheets are minified (comments and spaces
-    out): every page carries one, within its weight budget."""
+    Each is read as an input (its project being the folder's parent), or through `read` (the build's input
+    scan, which reads the same way): a link out of the project, a FIFO or a device is an error at its path,
+    never published. Stylesheets are minified (comments and spaces out): every page carries one, within its
+    weight budget."""
     files: dict[str, bytes] = {}
     for directory in asset_dirs:
         for path in input_files(directory):
             try:
-                data = read_input(directory.parent, path)
+                data = read(path) if read else read_input(directory.parent, path)
                 files["assets/" + path.relative_to(directory).as_posix()] = \
                     rcssmin.cssmin(data) if path.suffix == ".css" else data
             except UnsafeInput as unsafe:
@@ -233,13 +235,11 @@ class Staging:
             shutil.rmtree(self.path / rel, ignore_errors=True)
         self.found, self.found_folders = {}, set()
 
-    def commit(self, finish: Callable[[Path], None] | None = None, keep: Path | None = None) -> None:
-        """Run `finish` over the complete folder, then swap it in; on any failure leave `out` as it was.
+    def commit(self, keep: Path | None = None) -> None:
+        """Swap the complete folder in; on any failure leave `out` as it was.
 
         `keep`: where to keep the replaced site for the next build to recycle (else it is deleted)."""
         try:
-            if finish is not None:
-                finish(self.path)
             os.chmod(self.path, 0o755)
             swap_in(self.path, self.out, keep)
         except BaseException:
@@ -314,22 +314,6 @@ def _inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
                 else:
                     return None
     return files, folders
-
-
-def write_site(out: Path, files: dict[str, bytes], finish: Callable[[Path], None] | None = None) -> None:
-    """Write `files` to a fresh folder next to `out`, then swap it in place of `out`.
-
-    `finish` runs on the complete staging folder before the swap (the search index, the zip), so a
-    failure there also leaves the last good site in place.
-    """
-    staging = Staging(out)
-    try:
-        for rel, data in sorted(files.items()):
-            staging.write(rel, data)
-    except BaseException:
-        staging.abort()
-        raise
-    staging.commit(finish)
 
 
 def _prefix(out: Path, kind: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import yaml
@@ -179,6 +178,3 @@ def line_of(data: Any, key: str | None = None, default: int = 0) -> int:
         return data.key_lines.get(key, data.line)
     return getattr(data, "line", default)
 
-
-def is_date(value: Any) -> bool:
-    return isinstance(value, (dt.date, dt.datetime))

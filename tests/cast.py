@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder import visuals
+from builder.ingest import ingest_text
 
 PEOPLE = visuals.COVERAGE_PEOPLE + 5  # above both caps
 SOURCES = visuals.COVERAGE_SOURCES + 2
@@ -44,18 +45,27 @@ def seed(source: int) -> str:
     return f"Dispatch number {source} from the capital\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
+def first_paragraph(source: int) -> str:
+    """The anchor of a seed's first paragraph, as the engine's ingest numbers it."""
+    return next(b.anchor for b in ingest_text(seed(source)).blocks if b.kind == "paragraph")
+
+
+def cite(source: int) -> str:
+    return f"[@s{source}#{first_paragraph(source)}]"
+
+
 def brief(slug: str, people: list[int], source: int, extra: str = "") -> str:
     names = " and ".join(f"[[{name(i)}]]" for i in people)
     ids = ", ".join(person_id(i) for i in people)
     return (f"---\ntitle: Brief {slug}\nsummary: What {slug} says.\npeople: [{ids}]\nsources: [s{source}]\n---\n"
-            f"{names} met the officials [@s{source}#p2].\n{extra}")
+            f"{names} met the officials {cite(source)}.\n{extra}")
 
 
 def files() -> dict[str, str]:
     out = {"content/site.yaml": "title: Cast Briefing\ndescription: A briefing with a large cast.\nlanguage: en\n"}
     out["content/people.yaml"] = "".join(
         f"- id: {person_id(i)}\n  name: {name(i)}\n  aliases: [{surname(i)}]\n  role: Official number {i}\n"
-        f"  profile: Named in the dispatches [@s0#p2].\n" for i in range(PEOPLE))
+        f"  profile: Named in the dispatches {cite(0)}.\n" for i in range(PEOPLE))
     out["content/sources.yaml"] = "".join(
         f"- id: s{s}\n  seed: s{s}.txt\n  title: Dispatch number {s} from the capital\n  short: D{s}\n"
         for s in range(SOURCES))

@@ -184,3 +184,17 @@ def test_check_lists_near_miss_spellings_as_information_not_warnings(real: Path)
     assert re.search(r"^content/sources\.yaml:\d+: info: in source 'agency-link-list', \"Vyasna\" looks like "
                      r"Viasna \(viasna\)", result.stdout, re.MULTILINE), result.stdout
     assert "warning" not in result.stderr
+
+
+def test_check_says_which_new_source_the_claims_ledger_has_not_weighed_yet(real: Path) -> None:
+    assert add(real, AGENCY).returncode == 0
+    result = run_cli("--project", str(real), "check", "--strict")
+    assert result.returncode == 0, result.stderr  # a correct new source never fails a strict check
+    line = re.search(r"^content/sources\.yaml:\d+: info: no claim in content/claims\.yaml records a stance for "
+                     r"source 'agency-link-list' yet, so the claims page shows it as “not assessed” on all (\d+) "
+                     r"claims", result.stdout, re.MULTILINE)
+    assert line, result.stdout
+    claims = yaml.safe_load((real / "content/claims.yaml").read_text(encoding="utf-8"))
+    assert int(line.group(1)) == len(claims)
+    # the sources the ledger already weighs get no such line
+    assert "for source 'cbs-thaw'" not in result.stdout

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from builder.write import safe_target, write_site
+from builder import output
+from builder.build import build
+from builder.problems import BuildFailed
+from builder.write import safe_target
 from conftest import REPO, mini_files, run_cli, write_project
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and the leftover check are POSIX")
@@ -101,7 +104,7 @@ def kill_at(root: Path, tmp: Path, mode: str, at: int) -> int:
 
 
 def test_killed_builds_leave_the_site_whole_and_the_next_build_cleans_up(tmp_path: Path) -> None:
-    # Guards: write.write_site builds the new site in a staging folder beside `out`; write.swap_in
+    # Guards: output.write_output builds the new site in a staging folder beside `out`; write.swap_in
     # exchanges the two in one step (renameat2); write.remove_leftovers deletes the staging folders of
     # killed builds at the start of the next one.
     root = write_project(tmp_path / "mini", mini_files())
@@ -147,8 +150,8 @@ def test_leftovers_of_a_live_build_are_not_touched(tmp_path: Path) -> None:
     for folder in (live, dead, dead_old, other):
         (folder / "assets").mkdir(parents=True)
         (folder / "assets" / "style.css").write_text("x", encoding="utf-8")
-    write_site(out, {"index.html": b"<!DOCTYPE html>"})
-    assert (out / "index.html").read_bytes() == b"<!DOCTYPE html>"
+    build(write_project(tmp_path / "mini", mini_files()), out)
+    assert (out / "index.html").is_file()
     assert live.is_dir() and other.is_dir()
     assert not dead.exists() and not dead_old.exists()
 
@@ -161,12 +164,21 @@ def _dead_pid() -> int:
 
 # -- failures inside the process ----------------------------------------------------------------
 
+def built_mini(tmp_path: Path) -> tuple[Path, Path]:
+    root = write_project(tmp_path / "mini", mini_files())
+    build(root, tmp_path / "site")
+    brief = root / "content" / "briefs" / "resignation.md"
+    brief.write_text(brief.read_text(encoding="utf-8").replace("The resignation", "The resignation, revised"),
+                     encoding="utf-8")
+    return root, tmp_path / "site"
+
+
 @pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
 def test_a_write_error_leaves_the_old_site_and_no_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            error: BaseException) -> None:
-    # Guard: write_site's `except BaseException: rmtree(staging)`; and nothing touches `out` before the swap.
-    out = tmp_path / "site"
-    write_site(out, {"index.html": b"old", "a/index.html": b"old a"})
+    # Guard: output.write_output's `except BaseException: staging.abort()` (the build's own write path);
+    # and nothing touches `out` before the swap.
+    root, out = built_mini(tmp_path)
     before = snapshot(out)
     calls = [0]
     real = Path.write_bytes
@@ -178,11 +190,28 @@ def test_a_write_error_leaves_the_old_site_and_no_staging(tmp_path: Path, monkey
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", failing)
-    with pytest.raises(type(error)):
-        write_site(out, {"index.html": b"new", "a/index.html": b"new a", "b/index.html": b"new b"})
+    # A disk fault is one line for the user (BuildFailed); an interrupt stays an interrupt.
+    with pytest.raises(BuildFailed if isinstance(error, OSError) else type(error)):
+        build(root, out)
     monkeypatch.undo()
+    assert calls[0] >= 2  # the failure happened inside the build's writes
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mini", "site"]
+
+
+def test_a_failure_in_the_last_steps_leaves_the_old_site_and_no_staging(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The search index or zip failing (Pagefind crashing, a full disk) also aborts the staging folder.
+    root, out = built_mini(tmp_path)
+    before = snapshot(out)
+
+    def failing(site: Path, *args: object) -> None:
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(output.publish, "finish", failing)
+    with pytest.raises(BuildFailed):  # a disk fault: one line, not a traceback
+        build(root, out)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mini", "site"]
 
 
 # -- nothing is written outside the output folder -----------------------------------------------
@@ -201,12 +230,19 @@ def test_safe_target_allows_paths_inside_the_site(tmp_path: Path, rel: str) -> N
     assert site.resolve() in safe_target(site, rel).parents
 
 
-def test_write_site_refuses_a_path_outside_and_keeps_the_old_site(tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    write_site(out, {"index.html": b"old"})
-    with pytest.raises(ValueError):
-        write_site(out, {"index.html": b"new", "../escaped.html": b"x", "zz/index.html": b"z"})
-    assert snapshot(out) == {"index.html": b"old"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
-    assert not (tmp_path / "escaped.html").exists()
+def test_a_page_path_outside_the_site_is_refused_and_the_old_site_kept(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ids and slugs are validated long before; if a page's path still pointed outside, the build's writer
+    # refuses it and the staging folder goes.
+    from dataclasses import replace
 
+    root, out = built_mini(tmp_path)
+    before = snapshot(out)
+    real = output.build_pages
+    monkeypatch.setattr(output, "build_pages", lambda *args, **kwargs: [
+        *real(*args, **kwargs), replace(real(*args, **kwargs)[-1], path="../escaped.html")])
+    with pytest.raises(ValueError):
+        build(root, out)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mini", "site"]
+    assert not (tmp_path / "escaped.html").exists()

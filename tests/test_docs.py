@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from builder import schema, scaffold
+from builder import schema
+from builder.commands import new as scaffold
 from builder.cli import _parser
 from tests.conftest import REPO
 

@@ -193,7 +193,7 @@ def test_the_template_loader_refuses_a_link_out_of_the_project(tmp_path: Path) -
 def test_a_seed_that_is_not_a_small_regular_file_is_an_error_without_reading_it(
         kind: str, mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Guard: Loader.read_text → safeio.read_input (a FIFO would block forever, /dev/zero never end).
-    # In-process: the whole build's input scan (builder/cache.py) is held by the cache tests.
+    # In-process: the whole build's input scan (builder/incremental/inputs.py) is held by tests/test_cache_integrity.py.
     from builder.config import Paths
     from builder.load import Loader
     from builder.markup import create_markdown
@@ -408,7 +408,7 @@ def test_pagefind_failing_or_writing_an_incomplete_index_is_one_line(behaviour: 
 
 @pytest.fixture
 def live(mini: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from builder import serve
+    from builder.commands import serve
 
     monkeypatch.setattr(serve.LiveHandler, "timeout", 0.5)  # the idle limit, shortened for the test
     server = serve.LiveServer(mini, mini / "site", "127.0.0.1", 0)
@@ -569,3 +569,19 @@ def test_new_brief_never_writes_through_a_dangling_link(workspace: Path) -> None
     before = tree(workspace)
     one_error(run_cli("--project", str(root), "new", "brief", "next"))
     assert tree(workspace) == before and not (workspace / "planted.md").exists()
+
+
+def test_serve_accepts_a_burst_of_connections_without_dropping_any(live) -> None:  # type: ignore[no-untyped-def]
+    # Guard: LiveHTTPServer.request_queue_size. With socketserver's queue of 5, the kernel dropped the
+    # connections beyond it and each retried a second later (6 accepts a second); a queue that holds the
+    # burst lets the kernel complete each connection at once, whatever the server thread is doing.
+    import socket
+
+    opened = []
+    try:
+        for _ in range(200):
+            opened.append(socket.create_connection(live.httpd.server_address[:2], timeout=0.9))
+    finally:
+        for conn in opened:
+            conn.close()
+    assert len(opened) == 200

@@ -14,9 +14,12 @@ from typing import Callable
 
 import pytest
 
+from markdown_it import MarkdownIt
+
 from builder import output
+from builder.config import Paths
 from builder.incremental import briefs as incremental
-from builder.incremental import store as cache
+from builder.incremental.state import IncrementalState
 from builder.build import Result, build
 from builder.config import ENGINE_ROOT
 from builder.problems import BuildFailed
@@ -171,13 +174,14 @@ def test_a_deferred_finish_keeps_the_old_index_until_a_full_build_makes_it(tmp_p
     # The live server's edit rebuild: new pages at once, the last search index and zip kept as they were;
     # the full build that follows (with no input changed since) must still make them, to a clean build's bytes.
     root, out, before, old = edited_after_snapshot(tmp_path)
-    quick = build(root, out, finish=False)
+    held = IncrementalState.open(Paths(root))  # the live server holds one state from build to build
+    quick = build(root, out, finish=False, state=held)
     after, new = stats(out), snapshot(out)
     assert quick.deferred and quick.written >= 1
     assert b"quit after" in new["briefs/resignation/index.html"]
     finished = [rel for rel in old if rel.startswith(FINISHED)]
     assert finished and all(after[rel][0] == before[rel][0] and new[rel] == old[rel] for rel in finished)
-    full = build(root, out)
+    full = build(root, out, state=held)
     assert not full.deferred and full.written == 0  # the pages were already there
     assert snapshot(out) == clean_build(root, tmp_path)
     assert snapshot(out)["briefing.zip"] != old["briefing.zip"]
@@ -227,18 +231,11 @@ def test_an_engine_change_throws_the_cache_away(tmp_path: Path, monkeypatch: pyt
     rendered, briefs = counting(monkeypatch)
     build(root, out)
     assert (rendered, briefs) == ([], [])  # nothing to do
-    monkeypatch.setattr(cache, "_engine", "another engine")
-    result = build(root, out)
+    state = IncrementalState.open(Paths(root))
+    state.engine = "another engine"  # as if the engine's code had changed
+    result = build(root, out, state=state)
     assert len(rendered) == result.pages and briefs == ["resignation.md"]
     assert result.written == result.pages  # the last build's record is not trusted either: written anew
-
-
-def counting_unpickles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A list that grows by one each time the cache unpickles something."""
-    loads: list[int] = []
-    real_loads = cache.pickle.loads
-    monkeypatch.setattr(cache.pickle, "loads", lambda data: loads.append(1) or real_loads(data))
-    return loads
 
 
 def counting(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
@@ -292,55 +289,53 @@ def test_an_unusable_cache_is_only_slower(tmp_path: Path) -> None:
     assert result.pages > 0
 
 
-def test_builds_in_one_process_share_unchanged_briefs_but_not_across_databases(
+def test_a_state_held_in_memory_works_out_only_what_changed_and_a_new_store_starts_empty(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The live server builds many times in one process: unchanged briefs come from memory, not unpickled
-    # again; a new cache database (deleted, or another project's) starts from nothing.
+    # The live server holds one state from build to build (no store at all here); the command line loads it
+    # from the store; a new store (deleted, or another project's) starts from nothing.
     files = mini_files()
     for n in (2, 3):
         files[f"content/briefs/more-{n}.md"] = ("---\ntitle: More " + str(n) + "\nsummary: More.\n---\n"
                                                "[[Jana Novak]] resigned after the deal collapsed [@port-news#p3].\n")
     root = write_project(tmp_path / "mini", files)
     out = root / "site"
-    build(root, out)
-    loads = counting_unpickles(monkeypatch)
+    held = IncrementalState(Paths(root), None)
+    build(root, out, state=held)
     _, worked = counting(monkeypatch)
     brief = root / "content/briefs/resignation.md"
     append(brief, "\nShe left the port that evening [@port-news#p3].\n")
-    build(root, out)
-    from_memory = len(loads)
+    build(root, out, state=held)
     assert worked == ["resignation.md"]
-    cache._RECENT.clear()  # as a fresh process would start
-    cache._LAST_OUTPUT.clear()
-    loads.clear()
-    append(brief, "\nThe board met the next day [@port-news#p3].\n")
-    build(root, out)
-    others = len(list(brief.parent.glob("*.md"))) - 1
-    # Without the memory: the unchanged briefs, and the last output record (its state and its links).
-    assert others >= 1 and len(loads) - from_memory == others + 2
     assert snapshot(out) == clean_build(root, tmp_path)
+    worked.clear()
+    build(root, out)  # the command line: a store that has never seen this site works everything out
+    assert sorted(worked) == sorted(p.name for p in brief.parent.glob("*.md"))
+    worked.clear()
+    append(brief, "\nThe board met the next day [@port-news#p3].\n")
+    build(root, out)  # and from the store the next time
+    assert worked == ["resignation.md"]
     shutil.rmtree(root / ".cache")
     worked.clear()
     build(root, out)
-    assert sorted(worked) == sorted(p.name for p in (root / "content/briefs").glob("*.md"))
+    assert sorted(worked) == sorted(p.name for p in brief.parent.glob("*.md"))
+    assert snapshot(out) == clean_build(root, tmp_path)
 
 
-def test_a_build_by_another_process_is_not_mistaken_for_the_one_in_memory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # `make site` in a terminal while the live server runs: both build into site/. The server's next build
-    # must read what the other process recorded, not the record it kept from its own last build.
+def test_a_build_by_another_process_is_not_mistaken_for_the_one_in_memory(tmp_path: Path) -> None:
+    # `make site` in a terminal while the live server runs: both build into site/. The server's next build,
+    # from the state it holds, must still give a clean build's bytes.
     from conftest import run_cli
     root = write_project(tmp_path / "mini", mini_files())
     out = root / "site"
     brief = root / "content/briefs/resignation.md"
-    build(root, out)
+    held = IncrementalState(Paths(root), None)
+    build(root, out, state=held)
     append(brief, "\nShe left the port that evening [@port-news#p3].\n")
     assert run_cli("--project", str(root), "build", "--out", str(out)).returncode == 0
-    loads = counting_unpickles(monkeypatch)
-    assert build(root, out).written == 0  # what the other process built is up to date
-    assert len(loads) >= 1  # its record came from the database
+    build(root, out, state=held)
+    assert snapshot(out) == clean_build(root, tmp_path)
     append(brief, "\nThe board met the next day [@port-news#p3].\n")
-    build(root, out)
+    build(root, out, state=held)
     assert snapshot(out) == clean_build(root, tmp_path)
 
 
@@ -361,7 +356,7 @@ def zipfile_bytes(site: Path, names: list[str], target: Path) -> bytes:
 
 def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from builder import zipper
+    from builder.publish import zipper
 
     site = tmp_path / "site"
     files = {"a.html": b"<p>" + b"words " * 5000 + b"</p>", "empty.txt": b"", "b/c.bin": os.urandom(70_000),
@@ -386,10 +381,9 @@ def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path:
     (nxt / "a.html").unlink()
     shutil.copyfile(live / "a.html", nxt / "a.html")
     deflated: list[int] = []
-    real = zipper._deflate
-    monkeypatch.setattr(zipper, "_deflate", lambda data, level: deflated.append(len(data)) or real(data, level))
-    with zipper.reuse_from(live):
-        zipper.write(nxt / "mine.zip", nxt, names, zip_entry)
+    real = zipper.deflate
+    monkeypatch.setattr(zipper, "deflate", lambda data, level: deflated.append(len(data)) or real(data, level))
+    zipper.write(nxt / "mine.zip", nxt, names, zip_entry, previous=live)
     assert deflated == [len(b"same size B")]  # only the changed file was compressed again
     assert (nxt / "mine.zip").read_bytes() == zipfile_bytes(nxt, names, tmp_path / "ref2.zip")
 
@@ -422,16 +416,13 @@ def test_a_site_with_a_feed_reuses_the_briefs_rendered_text(tmp_path: Path, monk
     build(root, out)
     assert (out / "feed.xml").is_file()
     parsed: list[str] = []
-
-    class Parser:
-        def parse(self, text: str) -> list[object]:
-            parsed.append(text)
-            return []
-    monkeypatch.setattr(cache, "_parser", Parser())
+    real_parse = MarkdownIt.parse
+    monkeypatch.setattr(MarkdownIt, "parse", lambda self, text, env=None: parsed.append(text) or real_parse(self, text, env))
     edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
     (root / "content/briefs/deputy.md").write_text(DEPUTY, encoding="utf-8")
     build(root, out)
-    assert parsed == []
+    assert sum("quit after" in text for text in parsed) == 1  # by its brief's worker, once, for page and feed
+    assert not any("resigned after" in text for text in parsed)
     monkeypatch.undo()
     assert snapshot(out) == clean_build(root, tmp_path)
     assert b"quit after" in (out / "feed.xml").read_bytes()

@@ -88,3 +88,8 @@ def test_block_quotation_cites_the_paragraph_it_quotes() -> None:
     # whose words they are: the source's paragraph, named under the quotation
     assert '<figcaption class="attribution">Quoted from <a href="../../sources/src/index.html#p2"' in out
     assert html("> Uncited words.\n").startswith("<blockquote>\n")
+
+
+def test_a_heading_cannot_take_a_citation_s_id() -> None:
+    out = html("## C1\n\nFact [@src#p3].\n\n## PV1\n")
+    assert 'id="c1-section"' in out and 'id="pv1-section"' in out

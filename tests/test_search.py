@@ -20,9 +20,9 @@ import yaml
 
 from builder.model import Entity, Markdown
 from builder.problems import Pos
-from builder import search
 from builder.build import build
-from builder.search import alias_slugs, ascii_slug, spellings
+from builder.publish import search
+from builder.publish.search import alias_slugs, ascii_slug, spellings
 from tests.conftest import REPO, mini_files, write_project
 from tests.publish_helpers import BASE, build_project, html_pages, is_alias, rich_files, soup
 

@@ -20,9 +20,9 @@ from typing import Iterator
 
 import pytest
 
-from builder import serve as serve_module
+from builder.commands import serve as serve_module
 from builder.build import build
-from builder.serve import SCRIPT_TAG, LiveServer, inject, loopback
+from builder.commands.serve import SCRIPT_TAG, LiveServer, inject, loopback
 
 from conftest import REPO
 
@@ -190,7 +190,7 @@ def test_a_content_error_shows_in_the_page_and_the_last_good_site_stays(
 
 def test_a_crash_in_a_rebuild_keeps_the_server_running(server: LiveServer, events: Events, mini: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(root: Path, out: Path | None, strict: bool = False, finish: bool = True) -> None:
+    def crash(root: Path, out: Path | None, **options: object) -> None:
         raise RuntimeError("engine bug")
 
     monkeypatch.setattr(serve_module, "build", crash)

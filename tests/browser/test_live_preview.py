@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from builder.serve import LiveServer
+from builder.commands.serve import LiveServer
 from tests.conftest import mini_files, write_project
 
 UNCITED = "Nobody cited this sentence at all."

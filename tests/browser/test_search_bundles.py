@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from builder import search
+from builder.publish import search
 from builder.build import build
 from tests.browser.conftest import Browsing, _guard
 from tests.browser.site_server import SUBPATH, Site, _Handler

@@ -25,6 +25,7 @@ import watchfiles
 
 from builder.build import build
 from builder.config import Paths
+from builder.incremental.state import IncrementalState
 from builder.problems import BuildFailed, summary
 
 LIVE_PREFIX = "/__briefing/"
@@ -41,95 +42,8 @@ FINISH_AFTER_SECONDS = 1.0  # an edit's rebuild skips the search index and zip; 
 POLL_SECONDS = 0.1  # how soon the HTTP loop notices a stop
 IDLE_SECONDS = 20.0  # a connection silent this long is closed
 
-LIVE_JS = """\
-// Live reload for `python -m builder serve`: served and injected by the dev server only, never part of the site.
-(() => {
-  "use strict";
-  const OVERLAY_ID = "briefing-build-errors";
-  let generation = null;
-  const events = new EventSource("/__briefing/events");
-  // A new build number after a reconnect means a reload was missed (or the server restarted).
-  events.addEventListener("hello", (event) => {
-    if (generation !== null && generation !== event.data) location.reload();
-    generation = event.data;
-  });
-  events.addEventListener("reload", () => location.reload());
-  events.addEventListener("warnings", (event) => showWarnings(event.data.split("\\n")));
-  events.addEventListener("error", (event) => {
-    // EventSource fires a plain "error" Event when the connection drops; it reconnects by itself.
-    if (event instanceof MessageEvent) showOverlay(event.data.split("\\n"));
-  });
-
-  function element(tag, text) {
-    const node = document.createElement(tag);
-    node.append(document.createTextNode(text));  // text nodes only: messages quote the content
-    return node;
-  }
-
-  // Quotation marks are CSS on the page (<q>) and curly in the message: compare the words only.
-  const words = (text) => text.replace(/[“”"‘’'…]/g, "").replace(/\\s+/g, " ").trim();
-
-  // A warning "content/briefs/SLUG.md:LINE: warning: paragraph has no citation: “first words…”" marks that
-  // paragraph on SLUG's page: the mark lives in the preview only, never in the built files.
-  function markUncited(lines) {
-    const page = location.pathname.match(/briefs\\/([^/]+)\\/(index\\.html)?$/);
-    if (!page) return;
-    for (const line of lines) {
-      const found = line.match(/^content\\/briefs\\/([^/:]+)\\.md:\\d+: warning: paragraph has no citation: “(.*)”/);
-      if (!found || found[1] !== page[1]) continue;
-      const opening = words(found[2]);
-      for (const para of document.querySelectorAll("main p, main li")) {
-        if (opening && words(para.textContent).startsWith(opening)) {
-          para.classList.add("briefing-uncited");
-          Object.assign(para.style, {outline: "3px dashed #b45309", outlineOffset: "4px"});
-          para.title = "Preview only: this paragraph has no citation";
-        }
-      }
-    }
-  }
-
-  function showWarnings(lines) {
-    markUncited(lines);
-    document.getElementById(OVERLAY_ID)?.remove();
-    const box = document.createElement("details");
-    box.id = OVERLAY_ID;
-    Object.assign(box.style, {
-      position: "fixed", right: "0", bottom: "0", zIndex: "2147483647", maxWidth: "100%",
-      maxHeight: "50vh", overflow: "auto", margin: "0", padding: ".5em 1em",
-      background: "#fffbeb", color: "#451a03", font: "14px/1.4 ui-monospace, monospace",
-      border: "2px solid #b45309", boxShadow: "0 -2px 12px rgba(0,0,0,.3)",
-    });
-    box.append(element("summary", `${lines.length} warning(s) in the last build (preview only)`));
-    for (const line of lines) {
-      const row = element("pre", line);
-      Object.assign(row.style, {margin: ".5em 0 0", whiteSpace: "pre-wrap", font: "inherit"});
-      box.append(row);
-    }
-    document.body.append(box);
-  }
-
-  function showOverlay(lines) {
-    document.getElementById(OVERLAY_ID)?.remove();
-    const box = document.createElement("div");
-    box.id = OVERLAY_ID;
-    box.setAttribute("role", "alert");
-    // CSSOM properties, not a style attribute: the page's CSP forbids inline style attributes.
-    Object.assign(box.style, {
-      position: "fixed", left: "0", right: "0", bottom: "0", zIndex: "2147483647",
-      maxHeight: "60vh", overflow: "auto", margin: "0", padding: "1em 1.25em",
-      background: "#3b0a0a", color: "#fff", font: "14px/1.4 ui-monospace, monospace",
-      borderTop: "4px solid #e5484d", boxShadow: "0 -4px 16px rgba(0,0,0,.4)",
-    });
-    box.append(element("strong", "Build failed: the last good site is shown. Fix the content and save."));
-    for (const line of lines) {
-      const row = element("pre", line);
-      Object.assign(row.style, {margin: ".5em 0 0", whiteSpace: "pre-wrap", font: "inherit"});
-      box.append(row);
-    }
-    document.body.append(box);
-  }
-})();
-"""
+# The live-reload script, an asset file beside this module (served, and injected into HTML, by the server only).
+LIVE_JS = (Path(__file__).parent / "live.js").read_bytes()
 
 
 def inject(html: bytes) -> bytes:
@@ -186,6 +100,8 @@ class LiveSite:
     last_reload: float = 0.0  # time.time() of the last reload event, for measuring
     unfinished: bool = False  # the served search index and zip predate the pages (see finish_if_idle)
     last_build: float = 0.0  # time.monotonic() when the last rebuild ended
+    state: IncrementalState | None = None  # what the last build left, held from build to build
+    threaded: bool = False  # once the server's threads run, a rebuild must not fork (it could deadlock)
 
     @property
     def generation(self) -> str:
@@ -204,7 +120,9 @@ class LiveSite:
         `finish=False`, for an edit: the pages now, the search index and zip by `finish_if_idle` later
         (on a large site they are most of a rebuild, and the editor is looking at a page, not searching)."""
         try:
-            result = build(self.root, self.out, finish=finish)
+            if self.state is None:
+                self.state = IncrementalState.open(Paths(self.root))
+            result = build(self.root, self.out, finish=finish, state=self.state, jobs=1 if self.threaded else None)
         except BuildFailed as failed:  # the page gets every line, the terminal a summary past 20
             return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors),
                                 summary(failed.problems.items))
@@ -214,6 +132,8 @@ class LiveSite:
                                  "see the terminal for the traceback"], 1)
         finally:
             self.last_build = time.monotonic()
+        for note in result.notes:
+            print(note, file=sys.stderr)
         warnings = [str(p) for p in result.problems.sorted()]
         if warnings != self.warnings:  # the catching-up build repeats the edit's: print each once
             for line in summary(result.problems.items):
@@ -297,7 +217,7 @@ class LiveHandler(SimpleHTTPRequestHandler):
         if path == EVENTS_PATH and not head:
             self._events()
         elif path == SCRIPT_PATH:
-            self._send(200, "text/javascript; charset=utf-8", LIVE_JS.encode(), head)
+            self._send(200, "text/javascript; charset=utf-8", LIVE_JS, head)
         elif not self.server.live.out.is_dir():
             self._send(503, "text/html; charset=utf-8", inject(NOT_BUILT), head)
         elif (page := self._html_file(path)) is not None:
@@ -356,6 +276,9 @@ NOT_BUILT = (b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-
 
 class LiveHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default queue of 5 unaccepted connections overflowed under a burst (a browser opens
+    # several at once), and each dropped connection waited a second to retry: 6 accepts a second.
+    request_queue_size = 1024
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         """One line for a request the handler could not answer (never a traceback in the editor's terminal)."""
@@ -405,7 +328,8 @@ class LiveServer:
 
     def start(self) -> None:
         """Build once, then serve and watch in the background; returns once the watcher is listening."""
-        self.live.rebuild()
+        self.live.rebuild()  # on every core: no thread runs yet, so forking workers is safe
+        self.live.threaded = True
         serve_http = functools.partial(self.httpd.serve_forever, poll_interval=POLL_SECONDS)
         for target, name in ((serve_http, "http"), (self._watch, "watch")):
             thread = threading.Thread(target=target, name=f"briefing-serve-{name}", daemon=True)
@@ -461,4 +385,6 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
         print("\nstopping", flush=True)
     finally:
         server.stop()
+        if server.live.state is not None:
+            server.live.state.close()
     return 0

@@ -16,14 +16,12 @@ import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
-from xml.sax.saxutils import escape, quoteattr
+from typing import Any, Callable, Iterable
 
-from builder import meta, search, zipper
-from builder.markup import create_markdown
-from builder.model import Document, Page, Project
+from builder import meta
+from builder.model import Document, Page, Project, SiteConfig
 from builder.problems import Pos, Problems
-from builder.render import SiteLinks, markdown_html
+from builder.publish import search, zipper
 
 ZIP_NAME = "briefing.zip"
 ZIP_FOLDER = "briefing/"  # one folder inside the zip, so unpacking does not spill files
@@ -31,6 +29,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: fixed, so 
 # Files written after the link check (by finish()); pages may link to them.
 LATE_FILES = frozenset({ZIP_NAME, *search.PAGEFIND_UI})
 EXPORTS = ("people", "organisations", "sources", "claims")
+Render = Callable[..., str]  # render(template name, **context): a template's text
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -94,44 +93,28 @@ def _entry_id(project: Project, brief: Document) -> str:
     return url or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{project.site.title}:{brief.slug}").urn
 
 
-def _feed_entry(project: Project, brief: Document, updated: str, body: str) -> str:
-    site = project.site
-    link = meta.absolute(site, f"briefs/{brief.slug}/index.html") or f"briefs/{brief.slug}/index.html"
-    published = atom_date(brief.date)
-    return "\n".join([
-        "  <entry>",
-        f"    <title>{escape(brief.title)}</title>",
-        f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(link)}/>",
-        f"    <id>{escape(_entry_id(project, brief))}</id>",
-        f"    <updated>{updated}</updated>",
-        *([f"    <published>{published}</published>"] if published else []),
-        f"    <summary>{escape(brief.summary)}</summary>",
-        f"    <content type=\"html\">{escape(body)}</content>",
-        "  </entry>"])
+def _feed_entry(project: Project, brief: Document, updated: str, body: str) -> dict[str, str | None]:
+    link = meta.absolute(project.site, f"briefs/{brief.slug}/index.html") or f"briefs/{brief.slug}/index.html"
+    return {"title": brief.title, "link": link, "id": _entry_id(project, brief), "updated": updated,
+            "published": atom_date(brief.date), "summary": brief.summary, "body": body}
 
 
-def feed_xml(project: Project, dates: dict[str, str]) -> str:
-    """An Atom 1.0 feed of the briefs; relative links resolve from the feed, which sits at the root."""
+def feed_root(site: SiteConfig) -> str:
+    """Where the feed's links start: the site's address, or nothing (relative to the feed, at the top)."""
+    return meta.base_url(site) or ""
+
+
+def feed_xml(project: Project, dates: dict[str, str], bodies: dict[str, dict[str, str]], render: Render) -> str:
+    """An Atom 1.0 feed of the briefs (the template feed.xml), each with its text as HTML (`bodies`: by slug,
+    then by root)."""
     site = project.site
     base = meta.base_url(site)
-    md = create_markdown()
-    links = SiteLinks(project, base or "", previews=False)
-    entries = [_feed_entry(project, b, dates[b.slug], markdown_html(md, b.body, links))
-               for b in project.briefs]
+    root = feed_root(site)
+    entries = [_feed_entry(project, b, dates[b.slug], bodies[b.slug][root]) for b in project.briefs]
     feed_id = base or uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{site.title}").urn
-    head = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.language)}>',
-        f"  <title>{escape(site.title)}</title>",
-        f"  <subtitle>{escape(site.description)}</subtitle>",
-        f"  <id>{escape(feed_id)}</id>",
-        f"  <updated>{max(dates.values(), default='')}</updated>",
-        f"  <author><name>{escape(site.author or site.title)}</name></author>",
-        f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr((base or '') + 'feed.xml')}/>",
-        f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(base or 'index.html')}/>",
-        "  <generator>briefing</generator>",
-    ]
-    return "\n".join([*head, *entries, "</feed>"]) + "\n"
+    return render("feed.xml", feed_id=feed_id, updated=max(dates.values(), default=""),
+                  author=site.author or site.title, self_link=(base or "") + "feed.xml", home=base or "index.html",
+                  entries=entries)
 
 
 # -- sitemap, robots ------------------------------------------------------------------------------
@@ -140,16 +123,12 @@ def listed(pages: Iterable[Page]) -> list[Page]:
     return sorted((p for p in pages if p.template not in meta.UNLISTED_TEMPLATES), key=lambda p: p.path)
 
 
-def sitemap_xml(project: Project, pages: Iterable[Page]) -> str:
-    urls = [f"  <url><loc>{escape(meta.absolute(project.site, p.path) or '')}</loc></url>" for p in listed(pages)]
-    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>',
-                      '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">', *urls, "</urlset>"]) + "\n"
+def sitemap_xml(project: Project, pages: Iterable[Page], render: Render) -> str:
+    return render("sitemap.xml", urls=[meta.absolute(project.site, p.path) or "" for p in listed(pages)])
 
 
-def robots_txt(project: Project) -> str:
-    base = meta.base_url(project.site)
-    lines = ["# Every page of this briefing may be read and indexed.", "User-agent: *", "Allow: /"]
-    return "\n".join(lines + ([f"Sitemap: {base}sitemap.xml"] if base else [])) + "\n"
+def robots_txt(project: Project, render: Render) -> str:
+    return render("robots.txt", base_url=meta.base_url(project.site))
 
 
 # -- exports --------------------------------------------------------------------------------------
@@ -194,20 +173,24 @@ def feed_dates(project: Project, problems: Problems) -> dict[str, str] | None:
     return entry_dates(project, problems) if project.briefs else None
 
 
-def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None) -> dict[str, bytes]:
-    """Every non-page file this module adds, in memory, before the link check; a feed when `dates`."""
+def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None,
+               bodies: dict[str, dict[str, str]], render: Render) -> dict[str, bytes]:
+    """Every non-page file this module adds, in memory, before the link check; a feed when `dates`.
+    The feed, sitemap and robots.txt are templates (feed.xml, sitemap.xml, robots.txt) a project may override;
+    `render(name, **context)` renders one."""
     files = exports(project)
-    files["robots.txt"] = robots_txt(project).encode()
+    files["robots.txt"] = robots_txt(project, render).encode()
     if meta.base_url(project.site):
-        files["sitemap.xml"] = sitemap_xml(project, pages).encode()
+        files["sitemap.xml"] = sitemap_xml(project, pages, render).encode()
     if dates is not None:
-        files["feed.xml"] = feed_xml(project, dates).encode("utf-8")
+        files["feed.xml"] = feed_xml(project, dates, bodies, render).encode("utf-8")
     return files
 
 
 # -- the last steps, in the staging folder before the swap ----------------------------------------
-def write_zip(site: Path) -> None:
-    """The whole site as one zip: sorted entries, fixed times and modes, so two builds match."""
+def write_zip(site: Path, previous: Path | None = None) -> None:
+    """The whole site as one zip: sorted entries, fixed times and modes, so two builds match. Entries of the
+    zip in `previous` (the live site) are reused where their file is unchanged."""
     target = site / ZIP_NAME
     paths = sorted((p for p in site.rglob("*") if p.is_file() and p != target),
                    key=lambda p: p.relative_to(site).as_posix())
@@ -220,15 +203,17 @@ def write_zip(site: Path) -> None:
         return info
     # The same bytes as zipfile's writestr(..., compresslevel=9), compressed on every core, and reusing
     # the last build's entries for unchanged files.
-    zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9)
+    zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9,
+                 previous=previous)
 
 
-def finish(site: Path, live: Path | None, searched: dict[str, str]) -> None:
+def finish(site: Path, previous: Path | None, searched: dict[str, str]) -> None:
     """Over the finished pages, before the swap: the search index of the pages `searched` (path → digest of
-    its bytes), keeping the `live` site's bundles whose pages are unchanged; then the zip of everything."""
-    search.index_site(site, searched, live)
-    write_zip(site)
+    its bytes), then the zip of everything; both reuse what they can of `previous`, the live site (search
+    bundles whose pages are unchanged, zip entries of unchanged files)."""
+    search.index_site(site, searched, previous)
+    write_zip(site, previous)
     for path in site.rglob("*"):
         if path.is_file():
-            os.utime(path, (0, 0))  # as write_site does for the pages: fixed times, repeatable trees
+            os.utime(path, (0, 0))  # as Staging.write does for the pages: fixed times, repeatable trees
 

@@ -99,9 +99,9 @@ def alias_slugs(entities: Iterable[Entity]) -> list[tuple[str, str, Entity]]:
 
 
 def alias_pages(project: Project) -> list[Page]:
-    return [Page(f"{e.section}/{slug}/index.html", "alias.html", f"{spelling}: {e.name}",
-                 f"“{spelling}” is another spelling of {e.name}; this address leads to their page.",
-                 {"entity": e, "spelling": spelling})
+    return [Page(path=f"{e.section}/{slug}/index.html", template="alias.html", title=f"{spelling}: {e.name}",
+                 description=f"“{spelling}” is another spelling of {e.name}; this address leads to their page.",
+                 context={"entity": e, "spelling": spelling})
             for slug, spelling, e in alias_slugs(project.entities)]
 
 
@@ -127,12 +127,12 @@ def reader_pages(project: Project, content: Iterable[Page] = ()) -> list[Page]:
     """The pages this module adds: search, the not-found page, and one page per other spelling.
     `content`: every other page, of which the search page merges the bundles."""
     site = project.site
-    return [Page("search/index.html", "search.html", "Search",
-                 f"Search every brief, source, person and organisation of {site.title}.",
-                 {"has_organisations": bool(project.organisations),
-                  "bundles": [folder for folder, _ in bundles(searched(content))]}),
-            Page("404.html", "404.html", "Page not found",
-                 f"There is no page at this address in {site.title}."),
+    return [Page(path="search/index.html", template="search.html", title="Search",
+                 description=f"Search every brief, source, person and organisation of {site.title}.",
+                 context={"has_organisations": bool(project.organisations),
+                          "bundles": [folder for folder, _ in bundles(searched(content))]}),
+            Page(path="404.html", template="404.html", title="Page not found",
+                 description=f"There is no page at this address in {site.title}."),
             *alias_pages(project)]
 
 

@@ -8,29 +8,14 @@ the last build zipped, or the old entry inflates to the same bytes.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import os
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from builder.parallel import cores
-
-_previous: contextvars.ContextVar[Path | None] = contextvars.ContextVar("previous_site", default=None)
-
-
-@contextlib.contextmanager
-def reuse_from(site: Path | None) -> Iterator[None]:
-    """While active, `write` may take entries from the zip of the same name in `site` (the live site)."""
-    token = _previous.set(site)
-    try:
-        yield
-    finally:
-        _previous.reset(token)
-
 
 class _Old:
     """The last build's zip: each entry's place, and the inodes of the live site's files."""
@@ -68,7 +53,7 @@ class _Old:
         return st.st_ino == current.st_ino and st.st_dev == current.st_dev and st.st_mtime_ns == 0
 
 
-def _deflate(data: bytes, level: int) -> bytes:
+def deflate(data: bytes, level: int) -> bytes:
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)  # what zipfile uses for ZIP_DEFLATED
     return compressor.compress(data) + compressor.flush()
 
@@ -89,15 +74,15 @@ def _entry(site: Path, rel: str, info: zipfile.ZipInfo, level: int, old: _Old | 
             except zlib.error:
                 raw = None
     if raw is None:
-        raw = _deflate(data, level)
+        raw = deflate(data, level)
     info.compress_size = len(raw)
     return info, raw
 
 
 def write(target: Path, site: Path, names: list[str], make_info: Callable[[str], zipfile.ZipInfo],
-          level: int = 9) -> None:
-    """Zip `names` (paths under `site`) into `target`, in that order; `make_info(name)` says how each is stored."""
-    previous = _previous.get()
+          level: int = 9, previous: Path | None = None) -> None:
+    """Zip `names` (paths under `site`) into `target`, in that order; `make_info(name)` says how each is stored.
+    `previous`: a folder (the live site) whose zip of the same name may lend unchanged entries."""
     old = _Old(previous, target.name) if previous is not None else None
     with ThreadPoolExecutor(max(1, cores())) as pool:  # zlib lets go of the interpreter while it works
         entries = pool.map(lambda rel: _entry(site, rel, make_info(rel), level, old), names)

@@ -1,0 +1,91 @@
+"""Fingerprints: a digest of exactly what a page receives, so a page is rendered again exactly when it changes.
+
+A template gets `page`, `site`, `root` and its page's explicit context (builder/pages.py); its filters reach
+only the link tables. The fingerprint digests all of that (with the templates and the engine), so nothing a
+page shows can escape it, and there is no hand-kept list of what templates read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from typing import Any, Iterable
+
+from builder.incremental.inputs import sha
+from builder.model import BriefCard, Document, Entity, Markdown, Page, Project, SiteConfig, Source
+
+_SKIP = frozenset({"pos", "key_lines", "tokens"})  # where a thing sits in its file is never shown on a page
+_MEMO_TYPES = (Document, Entity, Source, BriefCard)  # shared by many pages: digested once each
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_WHOLE: dict[type, bool] = {}  # every field counts (none skipped)
+
+
+class Canon:
+    """A stable, hashable stand-in for the data a page reads; model objects are digested once per build."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind in _PLAIN:
+            return obj
+        if kind is list or kind is tuple:
+            return tuple(x if type(x) in _PLAIN else self(x) for x in obj)
+        if isinstance(obj, str):  # Markup and other str subclasses: their text
+            return str(obj)
+        if isinstance(obj, dict):
+            return ("dict", tuple(sorted(((repr(k), self(v)) for k, v in obj.items()), key=lambda kv: kv[0])))
+        if isinstance(obj, (list, tuple)):
+            return tuple(self(x) for x in obj)
+        if isinstance(obj, (set, frozenset)):
+            return ("set", tuple(sorted(repr(self(x)) for x in obj)))
+        if isinstance(obj, Markdown):
+            return ("md", obj.text)
+        if is_dataclass(obj) and not isinstance(obj, type):
+            return self._dataclass(obj)
+        raise TypeError(f"no stable digest for {kind.__name__}: teach builder.incremental.fingerprints.Canon about it")
+
+    def _dataclass(self, obj: Any) -> Any:
+        hit = self.memo.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        kind = type(obj)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(f.name for f in fields(obj) if f.name not in _SKIP)
+            _WHOLE[kind] = len(names) == len(fields(obj))
+        state = getattr(obj, "__dict__", None)
+        if _WHOLE[kind] and state is not None and len(state) == len(names):
+            values: Iterable[Any] = state.values()  # the fields in order, and nothing else: the fast way
+        else:
+            values = (getattr(obj, name) for name in names)
+        value = (kind.__name__, tuple(v if type(v) in _PLAIN else self(v) for v in values))
+        if isinstance(obj, _MEMO_TYPES):
+            value = sha(repr(value))  # type: ignore[assignment]
+            self.memo[id(obj)] = (obj, value)  # type: ignore[assignment]
+        return value
+
+
+def links_digest(project: Project) -> str:
+    """What rendering a brief's text reads of the rest: names (for mentions and wiki links), sources' words."""
+    canon = Canon()
+    names = [(e.kind, e.id, e.name, e.aliases, e.native_names) for e in project.entities]
+    sources = [(s.id, s.short, s.title, s.kind, canon(s.text)) for s in project.sources]  # kind: citation previews
+    return sha(repr((names, sources)))
+
+
+class Fingerprints:
+    """For each page, a digest of exactly what its rendering receives: its path, title and description, its
+    explicit context (builder/pages.py), the site settings, the templates, the engine, and the link tables
+    its filters reach (`links_digest`). Nothing else is given to a template, so no page can go stale."""
+
+    def __init__(self, site: SiteConfig, links: str, templates: str, engine: str) -> None:
+        self.canon = Canon()
+        self.frame = sha(repr((engine, templates, links, self.canon(site))))
+
+    def of(self, page: Page) -> str:
+        own = (page.path, page.template, page.title, page.description, self.canon(page.context))
+        return sha(repr((self.frame, own)))

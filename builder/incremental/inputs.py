@@ -1,0 +1,141 @@
+"""Input digests: every file a build reads, by the sha256 of the bytes it actually read.
+
+The scan looks at every input (content/, seeds/, the templates and assets folders) without following a
+symlink out of the project or opening a device, FIFO or socket (`safeio.check_input`). A file whose size,
+mtime and inode match an earlier scan's record, and which was last changed well before that record was
+made, keeps its digest unread; any other file is read once here (`safeio.read_input`), and the build uses
+those very bytes (`Snapshot.read`). A file read later (one the scan trusted) is digested as it is read. So a
+save between the scan and the read can never store new text under the old digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import sys
+import sysconfig
+from pathlib import Path
+
+from builder.config import ENGINE_ROOT, Paths
+from builder.safeio import UnsafeInput, check_input, inside, read_input
+
+FORMAT = 4  # bump when what the cache stores changes shape
+ENV_INPUTS = ("BRIEFING_BASE_URL", "SOURCE_DATE_EPOCH")  # settings the build reads from the environment
+Stamp = tuple[int, int, int, str]  # size, mtime_ns, inode, sha256 of the bytes read
+TRUST_AFTER_NS = 1_000_000_000  # a file changed within this long of a scan is read again by the next
+REFUSED = (-1, -1, -1)  # the stamp of an input the build may not read (a link out, a FIFO): never trusted
+
+
+def sha(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data).hexdigest()
+
+
+def engine_digest() -> str:
+    """Every file of the engine's package (recursively), the Python running it and the packages beside it."""
+    h = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
+    package = ENGINE_ROOT / "builder"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    try:  # every installed distribution with its version: an upgrade invalidates the cache
+        site = Path(sysconfig.get_paths()["purelib"])
+        h.update("\0".join(sorted(n for n in os.listdir(site) if n.endswith(".dist-info"))).encode())
+    except OSError:
+        h.update(b"no site-packages")
+    return h.hexdigest()
+
+
+def input_roots(paths: Paths) -> list[Path]:
+    """Every folder whose files a build reads; the engine's code is covered by `engine_digest`."""
+    roots = [paths.content, paths.seeds, *paths.template_dirs, *paths.asset_dirs]
+    return [r for r in dict.fromkeys(roots) if r.is_dir()]
+
+
+class Snapshot:
+    """The inputs of one build: each file's stamp, and the bytes the scan read (which the build then uses)."""
+
+    def __init__(self, paths: Paths, stamps: dict[str, Stamp], data: dict[str, bytes]) -> None:
+        self.paths = paths
+        self.stamps = stamps
+        self.data = data  # path → bytes read by the scan, handed to the stage that reads the file
+
+    @classmethod
+    def scan(cls, paths: Paths, known: dict[str, Stamp], trusted_before_ns: int) -> Snapshot:
+        """A stamp for every input file (refused ones are left out: the loader reports those it needs)."""
+        stamps: dict[str, Stamp] = {}
+        data: dict[str, bytes] = {}
+        for root in input_roots(paths):
+            if not inside(paths.owner(root), root):  # the folder itself a link out of the project
+                continue
+            for folder, dirs, names in os.walk(root):  # never into a linked folder (followlinks=False)
+                dirs.sort()
+                for name in sorted(names):
+                    path = os.path.join(folder, name)
+                    try:
+                        st = os.lstat(path)
+                        if not stat.S_ISREG(st.st_mode):  # a link (checked in full), a FIFO, a device...
+                            st = check_input(paths.owner(root), Path(path))
+                    except OSError:
+                        continue  # gone since it was listed
+                    except UnsafeInput as refused:  # never opened; its presence still counts (the build says why)
+                        stamps[path] = REFUSED + (refused.message,)  # type: ignore[assignment]
+                        continue
+                    old = known.get(path)
+                    if old and old[:3] == (st.st_size, st.st_mtime_ns, st.st_ino) and st.st_mtime_ns < trusted_before_ns:
+                        stamps[path] = old
+                        continue
+                    try:
+                        data[path] = read_input(paths.owner(root), Path(path))
+                    except UnsafeInput as refused:
+                        stamps[path] = REFUSED + (refused.message,)  # type: ignore[assignment]
+                        continue
+                    stamps[path] = (st.st_size, st.st_mtime_ns, st.st_ino, sha(data[path]))
+        return cls(paths, stamps, data)
+
+    def read(self, path: Path) -> bytes:
+        """The file's bytes: those the scan read, else read now (and its digest is what was read)."""
+        key = str(path)
+        found = self.data.get(key)
+        if found is not None:
+            return found
+        data = read_input(self.paths.owner(path), path)
+        self.record(key, data)
+        self.data[key] = data  # read once: a second reader gets these very bytes
+        return data
+
+    def record(self, key: str, data: bytes) -> None:
+        try:
+            st = os.stat(key)
+        except OSError:
+            return
+        self.stamps[key] = (st.st_size, st.st_mtime_ns, st.st_ino, sha(data))
+
+    def note_read(self, path: Path, digest: str) -> None:
+        """A file another process (a worker) read, and the digest of the bytes it read."""
+        stamp = self.stamps.get(str(path))
+        if stamp is None or stamp[3] != digest:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return
+            self.stamps[str(path)] = (st.st_size, st.st_mtime_ns, st.st_ino, digest)
+
+    def digest_of(self, path: Path) -> str | None:
+        stamp = self.stamps.get(str(path))
+        return stamp[3] if stamp and stamp[:3] != REFUSED else None
+
+    def digest(self, engine: str) -> str:
+        """All inputs, the engine and the settings it reads from the environment, in one digest."""
+        h = hashlib.sha256(engine.encode())
+        for key in ENV_INPUTS:
+            h.update(f"\0{key}={os.environ.get(key, '')}".encode())
+        for path, stamp in sorted(self.stamps.items()):
+            h.update(f"\0{path}\0{stamp[3]}".encode("utf-8", "surrogateescape"))
+        return h.hexdigest()
+
+    def under(self, folders: list[Path]) -> str:
+        """A digest of the files under `folders` (the templates), by the bytes read."""
+        prefixes = tuple(str(d) + os.sep for d in folders)
+        return sha(repr(sorted((p, s[3]) for p, s in self.stamps.items() if p.startswith(prefixes))))
+

@@ -1,0 +1,200 @@
+"""One explicit incremental state: what the last build read, made and wrote, for the next to redo only what changed.
+
+The live server holds one `IncrementalState` in memory from build to build; the command line loads it from the
+store (PROJECT/.cache/build.sqlite3) and saves it back. It holds:
+
+- the inputs: every input file's stamp and the digest of the bytes read (`inputs.Snapshot`);
+- the briefs: each brief's load, resolve and render result, keyed by the digest of the brief's bytes as read
+  and by what it reads of the rest (`briefs.brief_key`);
+- per output folder: each page's fingerprint (`fingerprints.Fingerprints`), each file's digest and inode, each
+  page's anchors and links, and the last build's problems, so a build with nothing to do still reports them.
+
+Everything is also keyed by the engine's digest: other code starts from nothing. Absent, the state is only
+slower; a stored row that fails its check is dropped (`store.Store`), never used.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.config import Paths
+from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
+from builder.incremental.store import Store
+from builder.model import BriefResult
+from builder.problems import Problem
+
+Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...]]  # a page's ids, and where its links point
+
+
+@dataclass
+class InputRecord:
+    """The last scan: each input's stamp, and the time before which an unchanged stamp is trusted."""
+
+    stamps: dict[str, Stamp]
+    trusted_before_ns: int
+
+
+@dataclass
+class OutputState:
+    """The last successful build into one output folder."""
+
+    inputs: str  # inputs_digest of that build
+    files: dict[str, tuple[str, int, int]]  # site path → (sha256 or "" when unknown, size, inode)
+    pages: dict[str, str]  # page path → fingerprint
+    before_finish: str  # digest of the site before the last steps (search index, zip) ran over it
+    finish_files: tuple[str, ...]  # what those steps added or replaced
+    problems: list[Problem] = field(default_factory=list)
+    page_count: int = 0
+    spare: str = ""  # the folder in .cache/ holding the site this build replaced, for the next to recycle
+    engine: str = ""  # the engine that made it: a state from other code is not used
+    links: dict[str, Links] = field(default_factory=dict)  # page path → its anchors and link targets
+
+
+Walk = dict[str, tuple[int, int, int]]  # site path → (size, inode, mtime_ns)
+
+
+def walk_site(folder: Path) -> Walk:
+    """site path → (size, inode, mtime_ns) of every file under `folder`."""
+    out: dict[str, tuple[int, int, int]] = {}
+    base = len(str(folder)) + 1
+    stack = [str(folder)]
+    while stack:
+        current = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    out[entry.path[base:].replace(os.sep, "/")] = (st.st_size, st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def site_matches(out: Path, state: OutputState) -> bool:
+    """The folder holds exactly the files the last build wrote there, none of them changed since.
+
+    Every file the build writes has mtime 0, so a file edited in place shows a new mtime."""
+    try:
+        found = walk_site(out)
+    except OSError:
+        return False
+    if found.keys() != state.files.keys():
+        return False
+    return all(size == state.files[rel][1] and ino == state.files[rel][2] and mtime == 0
+               for rel, (size, ino, mtime) in found.items())
+
+
+def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
+    """`rel` in the previous site is still the file the last build wrote (so it may be linked)."""
+    if state is None or rel not in state.files:
+        return False
+    try:
+        st = os.stat(out / rel, follow_symlinks=False)
+    except OSError:
+        return False
+    _, size, ino = state.files[rel]
+    return st.st_size == size and st.st_ino == ino and st.st_mtime_ns == 0
+
+
+def spare_folder(paths: Paths, out: Path) -> Path:
+    """A new, unguessable place in .cache/ for the site a build into `out` replaces (see write.Staging)."""
+    return paths.cache / f"spare-{sha(str(out))[:12]}-{secrets.token_hex(8)}"
+
+
+def remove_old_spares(paths: Paths, out: Path, keep: str) -> None:
+    """Spares of `out` nobody recycled (a build failed or was killed first); not fresh ones: a build
+    running now may be about to take one."""
+    prefix, limit = f"spare-{sha(str(out))[:12]}-", time.time() - 600
+    try:
+        for entry in os.scandir(paths.cache):
+            if entry.name.startswith(prefix) and entry.name != keep and entry.stat().st_mtime < limit:
+                shutil.rmtree(entry.path, ignore_errors=True)
+    except OSError:
+        pass
+
+
+class IncrementalState:
+    """What one build leaves for the next; see the module's docstring. `store` None: memory only."""
+
+    def __init__(self, paths: Paths, store: Store | None) -> None:
+        self.paths = paths
+        self.store = store
+        self.engine = engine_digest()
+        self.inputs: InputRecord | None = None
+        self.briefs: dict[str, BriefResult] = {}  # the last build's, by key
+        self.outputs: dict[str, OutputState] = {}  # by output folder
+        self._scanned_at = 0
+
+    @classmethod
+    def open(cls, paths: Paths, persist: bool = True) -> IncrementalState:
+        """The state the store holds for `paths` (loaded as needed); `persist=False` reads and writes nothing."""
+        return cls(paths, Store(paths.cache / "build.sqlite3") if persist else None)
+
+    @property
+    def notes(self) -> list[str]:
+        return self.store.notes if self.store else []
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def scan(self) -> Snapshot:
+        self._scanned_at = time.time_ns()
+        if self.inputs is None and self.store is not None:
+            self.inputs = self.store.get("inputs", InputRecord)
+        known = self.inputs or InputRecord({}, 0)
+        return Snapshot.scan(self.paths, known.stamps, known.trusted_before_ns)
+
+    def remember_inputs(self, snapshot: Snapshot) -> None:
+        """Record the stamps of the bytes this build read (a file changed within a second of the scan is
+        read again next time, whatever its stamp says)."""
+        record = InputRecord(dict(snapshot.stamps), self._scanned_at - TRUST_AFTER_NS)
+        old = self.inputs
+        self.inputs = record
+        if self.store is not None and (old is None or old.stamps != record.stamps):
+            self.store.put_many({"inputs": record})
+
+    # -- briefs -----------------------------------------------------------------------------------
+    def get_briefs(self, keys: list[str]) -> dict[str, BriefResult]:
+        found = {k: self.briefs[k] for k in keys if k in self.briefs}
+        missing = [k for k in keys if k not in found]
+        if missing and self.store is not None:
+            rows = self.store.get_many(["brief:" + k for k in missing], BriefResult)
+            found.update((k[len("brief:"):], v) for k, v in rows.items())
+        return found
+
+    def put_briefs(self, fresh: dict[str, BriefResult], used: dict[str, BriefResult]) -> None:
+        """This build's briefs (`used`, by key), of which `fresh` were worked out now."""
+        self.briefs = dict(used)  # what the next build in this process starts from: no older versions
+        if self.store is not None:
+            self.store.put_many({"brief:" + k: v for k, v in fresh.items()}, "brief:", {"brief:" + k for k in used})
+
+    # -- output folders ---------------------------------------------------------------------------
+    def output(self, out: Path) -> OutputState | None:
+        state = self.outputs.get(str(out))
+        if state is None and self.store is not None:
+            state = self.store.get("output:" + str(out), OutputState)
+        return state if state is not None and state.engine == self.engine else None
+
+    def put_output(self, out: Path, state: OutputState) -> None:
+        """Remember the build into `out`. A deferred build (the live server's, while an editor types) stays in
+        memory only: pickling a large site's record cost a third of an edit's rebuild, and the full build
+        that follows once saves pause records it. Its absence from the store is only slower, never wrong: a
+        record found there is checked against the files in `out`, inode by inode."""
+        state.engine = self.engine
+        self.outputs = {str(out): state}  # one site at a time: a server serves one
+        if self.store is not None and state.before_finish:
+            self.store.put_many({"output:" + str(out): state})
+
+    def unchanged(self, out: Path | None, snapshot: Snapshot) -> OutputState | None:
+        """The last build into `out`, when it had the same inputs and `out` still holds what it wrote."""
+        previous = self.output(out) if out is not None else None
+        if out is None or previous is None or previous.inputs != snapshot.digest(self.engine):
+            return None
+        return previous if site_matches(out, previous) else None
