@@ -8,7 +8,7 @@ The search index covers what a reader searches for (briefs, people, organisation
 other content pages), not lists, redirects or the not-found page. It is split into bundles of at most
 `SHARD_PAGES` pages, each a whole Pagefind index that the search page merges: Pagefind holds a bundle's pages
 in memory while it indexes them, so this bounds the memory a build needs, and a bundle whose pages are the
-live site's, byte for byte, is kept from it instead of being indexed again (an edit re-indexes one bundle).
+live site's, byte for byte, is kept from it instead of being indexed again (an edit re-indexes only the bundles of the pages it changed).
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ _UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-mo
 UNSEARCHED_TEMPLATES = frozenset({"home.html", "briefs.html", "entities.html", "sources.html",
                                   "alias.html", "search.html", "404.html"})
 # At most this many pages per bundle. Pagefind needs ~0.3 MB of memory per brief-sized page while it
-# indexes; readers pay per bundle one entry file, one WebAssembly file (~72 KB, ~30 KB compressed) and one
-# index chunk per query word, so bundles should be few.
+# indexes; readers pay per bundle one entry file, one WebAssembly file (72 KB, already compressed) and one
+# index chunk per query word (~24 KB), so bundles should be few.
 SHARD_PAGES = 2000
 # In each bundle: the digest of the pages it indexes (and of the Pagefind that indexed them).
 INDEXED_MARKER = "indexed-pages.sha256"
@@ -258,7 +258,7 @@ def index_site(site: Path, pages: dict[str, str], live: Path | None = None) -> N
     """The search bundles of the finished pages in `site` (path → digest of its bytes), each kept from the
     `live` site when it indexes the same pages, else made by Pagefind; the search UI's two files beside them.
 
-    Bundles are made `cores()` at a time: one Pagefind run's last phase (writing its index) uses one core."""
+    Bundles are made `cores()` at a time: one Pagefind run keeps every core busy only part of the time."""
     if live is not None and not all((live / name).is_file() for name in PAGEFIND_UI):
         live = None  # a live site without the UI (not one of ours, or damaged): keep nothing from it
     with ThreadPoolExecutor(max_workers=cores()) as pool:
