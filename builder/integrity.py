@@ -104,14 +104,8 @@ class Integrity:
         return names
 
     def cited(self, refs: Iterable[Ref]) -> list[str]:
-        out = []
-        for ref in refs:
-            source = self.sources.get(ref.source)
-            if source is None:
-                continue
-            blocks = source.text.by_anchor()
-            out += [blocks[ref.anchor].text] if ref.anchor in blocks else [b.text for b in source.text.blocks]
-        return out
+        return [text for ref in refs if ref.source in self.sources
+                for text in self.sources[ref.source].text.cited(ref.anchor)]
 
     def entities_in(self, texts: list[str]) -> set[str]:
         return {m.entity for text in texts for m in self.matcher.finditer(text)}

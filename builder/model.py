@@ -60,6 +60,11 @@ class SourceText:
     def by_anchor(self) -> dict[str, Block]:
         return self._anchors
 
+    def cited(self, anchor: str) -> list[str]:
+        """The words a citation of `anchor` points at: that block, or the whole text when it names none."""
+        block = self._anchors.get(anchor)
+        return [block.text] if block is not None else [b.text for b in self.blocks]
+
 
 @dataclass
 class Markdown:

@@ -56,14 +56,8 @@ class Resolver:
         return source
 
     def cited_text(self, refs: list[Ref]) -> list[str]:
-        out = []
-        for ref in refs:
-            source = self.sources.get(ref.source)
-            if source is None:
-                continue
-            blocks = source.text.by_anchor()
-            out += [blocks[ref.anchor].text] if ref.anchor in blocks else [b.text for b in source.text.blocks]
-        return out
+        return [text for ref in refs if ref.source in self.sources
+                for text in self.sources[ref.source].text.cited(ref.anchor)]
 
     def entity_for(self, target: str) -> str | None:
         return target if target in self.entities else self.names.get(folded(target))

@@ -569,3 +569,19 @@ def test_new_brief_never_writes_through_a_dangling_link(workspace: Path) -> None
     before = tree(workspace)
     one_error(run_cli("--project", str(root), "new", "brief", "next"))
     assert tree(workspace) == before and not (workspace / "planted.md").exists()
+
+
+def test_serve_accepts_a_burst_of_connections_without_dropping_any(live) -> None:  # type: ignore[no-untyped-def]
+    # Guard: LiveHTTPServer.request_queue_size. With socketserver's queue of 5, the kernel dropped the
+    # connections beyond it and each retried a second later (6 accepts a second); a queue that holds the
+    # burst lets the kernel complete each connection at once, whatever the server thread is doing.
+    import socket
+
+    opened = []
+    try:
+        for _ in range(200):
+            opened.append(socket.create_connection(live.httpd.server_address[:2], timeout=0.9))
+    finally:
+        for conn in opened:
+            conn.close()
+    assert len(opened) == 200

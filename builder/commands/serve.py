@@ -276,6 +276,9 @@ NOT_BUILT = (b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-
 
 class LiveHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default queue of 5 unaccepted connections overflowed under a burst (a browser opens
+    # several at once), and each dropped connection waited a second to retry: 6 accepts a second.
+    request_queue_size = 1024
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         """One line for a request the handler could not answer (never a traceback in the editor's terminal)."""
