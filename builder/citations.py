@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 from typing import Callable, Iterable, Sequence
 
@@ -45,6 +46,7 @@ def anchors_label(anchors: Sequence[str]) -> str:
     return ", ".join(p for p in (shown, *others) if p)
 
 
+@lru_cache(maxsize=4096)  # a page marks the same quotation in each preview of its paragraph
 def quote_pattern(quote: str) -> re.Pattern[str]:
     """The quoted words as the verbatim check compares them: any whitespace, any style of quote mark."""
     out = []
