@@ -20,7 +20,7 @@ from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Mark
                            Source, SourceText, Stance, Term)
 from builder.names import is_common, name_problem
 from builder.problems import Pos, Problems, did_you_mean
-from builder.safeio import UnsafeInput, read_input
+from builder.safeio import UnsafeInput, check_input, read_input
 from builder.yamlio import YList, line_of, parse_yaml
 
 T = TypeVar("T")
@@ -232,10 +232,16 @@ class Loader:
             return
         listed = {s.seed for s in sources}
         for path in sorted(self.paths.seeds.iterdir()):
-            if path.is_file() and not path.name.startswith(".") and path.name not in listed:
-                self.problems.warning(Pos(self.paths.rel(path)), "seed has no entry in content/sources.yaml, "
-                                      "so the site leaves it out",
-                                      f"run `python -m builder add source {self.paths.rel(path)}`")
+            if path.name.startswith(".") or path.name in listed or (path.is_dir() and not path.is_symlink()):
+                continue
+            try:  # never opened: a link out of the project, a device or a FIFO is refused by its kind alone
+                check_input(self.paths.root, path)
+            except UnsafeInput as unsafe:
+                self.problems.error(Pos(self.paths.rel(path)), f"seed {unsafe.message}", unsafe.hint)
+                continue
+            self.problems.warning(Pos(self.paths.rel(path)), "seed has no entry in content/sources.yaml, "
+                                  "so the site leaves it out",
+                                  f"run `python -m builder add source {self.paths.rel(path)}`")
 
     def names(self, v: dict[str, Any], pos: Pos) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None:
         """The aliases and native names of one entity that may be matched; None when its name may not.

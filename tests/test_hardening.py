@@ -164,6 +164,22 @@ def test_a_seed_linked_out_of_the_project_is_an_error_at_its_path(target: str, w
     assert tree(linked / "site") == before and SECRET not in published(linked / "site")
 
 
+@pytest.mark.parametrize("kind", ["link-out", "fifo"])
+def test_a_seed_no_source_lists_is_still_an_error_at_its_path_when_it_is_not_a_plain_file(
+        kind: str, linked: Path) -> None:
+    # Guard: load.Loader.unlisted_seeds checks every other file in seeds/ by its kind (safeio.check_input), never
+    # opening it: otherwise a stray link to a host file or a FIFO would pass as "not listed yet" with a warning.
+    leak = linked / "seeds" / "stray.txt"
+    if kind == "fifo":
+        os.mkfifo(leak)
+    else:
+        leak.symlink_to(linked.parent / "outside" / "passwd")
+    before = tree(linked / "site")
+    match = one_error(run_cli("--project", str(linked), "build"), at="seeds/stray.txt:1")
+    assert ("FIFO" if kind == "fifo" else "outside the project") in match["what"]
+    assert tree(linked / "site") == before and SECRET not in published(linked / "site")
+
+
 @pytest.mark.parametrize("folder", ["assets", "templates"])
 def test_an_asset_or_template_linked_out_of_the_project_is_an_error_at_its_path(folder: str, linked: Path) -> None:
     # Guards: write.copy_assets and safeloader.check_templates read/check through safeio.

@@ -103,7 +103,6 @@ def new_brief(root: Path, slug: str) -> Path:
     problems = Problems()
     outline_path = paths.content / "outlines" / f"{slug}.yaml"
     target = paths.content / "briefs" / f"{slug}.md"
-    rel = paths.rel(outline_path)
     if not schema.ID_PATTERN.fullmatch(slug):
         problems.error(Pos(paths.rel(target)), f"invalid brief slug {slug!r}", schema.ID_HINT)
     elif os.path.lexists(target):  # a link counts too: writing through it would write elsewhere
