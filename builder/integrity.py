@@ -175,9 +175,10 @@ class Integrity:
         # A sentence about what the sources lack ("the explainer does not name him") may name what is missing.
         meta = bool(words & _NEGATIONS or "n't" in plain) and self.about_sources(words)
         if not meta:
-            names = self.entities_in([plain])
+            matches = list(self.matcher.finditer(plain))  # one pass serves both the names and the places
+            names = {m.entity for m in matches}
             out += [self.entities[e].name for e in sorted(names - cited.entities)]
-            out += [f"the name {name}" for name in self.unknown_proper_names(plain, cited)]
+            out += [f"the name {name}" for name in self.unknown_proper_names(plain, cited, matches)]
         added = [w for w in CERTAINTY if w in words and w not in cited.words]
         counted = [(m.start(), m.end()) for m in _OWN_COUNT.finditer(plain)] if added else []
         for word in added:
@@ -193,9 +194,10 @@ class Integrity:
         """Whether a sentence's words (lowercased) name a source, or sources in general."""
         return bool(words & self.labels or words & _SOURCE_WORDS)
 
-    def unknown_proper_names(self, plain: str, cited: Cited) -> list[str]:
-        """Proper names the sources use (places, mostly) that the cited paragraphs do not."""
-        spans = [(m.start, m.end) for m in self.matcher.finditer(plain)]
+    def unknown_proper_names(self, plain: str, cited: Cited, matches: list | None = None) -> list[str]:
+        """Proper names the sources use (places, mostly) that the cited paragraphs do not; `matches`: the
+        project's names in `plain`, when the caller has found them already."""
+        spans = [(m.start, m.end) for m in (self.matcher.finditer(plain) if matches is None else matches)]
         joined, folded_cited = cited.joined, cited.folded_names
         out = []
         for match in _NAME.finditer(plain, 1):  # a sentence's first word is capitalised anyway

@@ -164,16 +164,18 @@ class Renderer:
         text = source.text.blocks[index].text
         links = self.links(ctx["root"])
         out, pos = [], 0
+        # plain strings, each variable part escaped (what Markup.format did, without its cost per mention)
         for start, end, entity in ctx["spans"].get(index, ()):  # the source page's context carries them
-            out.append(escape(text[pos:start]))
-            out.append(Markup('<a class="entity" href="{}">{}</a>').format(links.entity(entity), text[start:end]))
+            out += [escape(text[pos:start]), '<a class="entity" href="', escape(links.entity(entity)), '">',
+                    escape(text[start:end]), "</a>"]
             pos = end
         out.append(escape(text[pos:]))
-        return Markup("").join(out)
+        return Markup("".join(out))
 
     def _mention(self, mention: Mention) -> Markup:
         s = mention.sentence
-        return Markup("{}<mark>{}</mark>{}").format(s[:mention.start], s[mention.start:mention.end], s[mention.end:])
+        return Markup(f"{escape(s[:mention.start])}<mark>{escape(s[mention.start:mention.end])}</mark>"
+                      f"{escape(s[mention.end:])}")
 
     def render_file(self, name: str, **context: object) -> str:
         """A file that is not a page (feed.xml, sitemap.xml, robots.txt) from its template."""

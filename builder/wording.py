@@ -73,8 +73,12 @@ def numbers_in(text: str, language: str) -> frozenset[str]:
 
 def may_hold_number(text: str, words: set[str], language: str) -> bool:
     """A quick test before text2num reads a sentence: digits, or a word that may be part of a number."""
-    return (language != "en" or DIGIT.search(text) is not None
-            or any(w in NUMBER_WORDS or w.endswith(("teen", "ty")) for w in words))
+    # set and regex operations, not a Python loop per word: this runs for every cited sentence
+    return (language != "en" or DIGIT.search(text) is not None or not NUMBER_WORDS.isdisjoint(words)
+            or _TEEN_TY.search(" ".join(words)) is not None)
+
+
+_TEEN_TY = re.compile(r"(?:teen|ty)(?= |$)")  # a word ending so ("fifteen", "twenty"); words hold no spaces
 
 
 @dataclass(frozen=True)
