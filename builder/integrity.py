@@ -302,7 +302,7 @@ def disputed_sides(claims: Iterable[Claim]) -> dict[str, tuple[set[str], list[se
     """For each claim with both supports and contradicts: its key terms and each side's paragraphs."""
     out = {}
     for claim in claims:
-        sides = [{(s.source, s.at) for s in claim.stances if s.stance == kind} for kind in ("supports", "contradicts")]
+        sides = [{(s.source, s.at) for s in side} for side in (claim.supporting, claim.contradicting)]
         if all(sides):
             out[claim.id] = (key_terms(claim.claim), sides)
     return out

@@ -159,23 +159,26 @@ class Claim:
     note: Markdown | None
     pos: Pos
 
+    def with_stance(self, kind: str) -> tuple[Stance, ...]:
+        return tuple(s for s in self.stances if s.stance == kind)
+
     @property
     def disputed(self) -> bool:
         """At least one source really contradicts the claim (an unclear or silent one does not)."""
-        return any(s.stance == "contradicts" for s in self.stances)
+        return bool(self.contradicting)
 
     @property
     def supporting(self) -> tuple[Stance, ...]:
-        return tuple(s for s in self.stances if s.stance == "supports")
+        return self.with_stance("supports")
 
     @property
     def contradicting(self) -> tuple[Stance, ...]:
-        return tuple(s for s in self.stances if s.stance == "contradicts")
+        return self.with_stance("contradicts")
 
     @property
     def unclear(self) -> tuple[Stance, ...]:
         """Sources that speak to the claim without settling it."""
-        return tuple(s for s in self.stances if s.stance == "unclear")
+        return self.with_stance("unclear")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -37,7 +37,7 @@ SECTION = {
 }
 
 
-def _cite(stances: list[Any]) -> str:
+def _cite(stances: Iterable[Any]) -> str:
     return "[" + "; ".join(f"@{s.source}#{s.at}" for s in stances) + "]"
 
 
@@ -50,7 +50,7 @@ def _as_clause(sentence: str) -> str:
 
 def claim_markdown(claim: Claim, project: Project) -> str:
     shorts = {s.id: s.short for s in project.sources}
-    supporting = [s for s in claim.stances if s.stance == "supports"]
+    supporting = claim.supporting
     if not claim.disputed:
         # The ledger's words are neutral, so they may rest only on a source's own voice: a stance whose
         # excerpt reports someone else ("diplomatic sources confirm …") is left out while another remains.
@@ -60,7 +60,7 @@ def claim_markdown(claim: Claim, project: Project) -> str:
     lines = ["::: note", f"Disputed (claims ledger: {claim.id}): the sources disagree on the claim that "
              f"{_as_clause(claim.claim)}. Give each version with its source; do not state either as fact.",
              ":::", ""]
-    versions = [s for verb in ("supports", "contradicts") for s in claim.stances if s.stance == verb]
+    versions = [*claim.supporting, *claim.contradicting]
     lines += [f"- {shorts[s.source]} ({'says so' if s.stance == 'supports' else 'says otherwise'}): "
               f"“{s.excerpt}” {_cite([s])}" for s in versions]
     return "\n".join(lines)
