@@ -20,7 +20,7 @@ from builder.model import (Claim, Document, Entity, Event, Home, KeyNumber, Mark
                            Source, SourceText, Stance, Term)
 from builder.names import is_common, name_problem
 from builder.problems import Pos, Problems, did_you_mean
-from builder.safeio import UnsafeInput, check_input, read_input
+from builder.safeio import NotUtf8, UnsafeInput, check_input, decode_utf8, read_input
 from builder.yamlio import YList, line_of, parse_yaml
 
 T = TypeVar("T")
@@ -37,11 +37,9 @@ def read_text(paths: Paths, path: Path, problems: Problems, read: Callable[[Path
         problems.error(Pos(rel), unsafe.message, unsafe.hint)
         return None
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.error(Pos(rel, line), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                       "re-save the file as UTF-8")
+        text = decode_utf8(data)
+    except NotUtf8 as bad:
+        problems.error(Pos(rel, bad.line), bad.message, bad.hint)
         return None
     if "\0" in text:  # no page may carry one (HTML forbids it), and a seed is never edited: dropped here
         problems.warning(Pos(rel, text.count("\n", 0, text.index("\0")) + 1),

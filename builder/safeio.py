@@ -28,6 +28,23 @@ class UnsafeInput(Exception):
         self.hint = hint
 
 
+class NotUtf8(UnsafeInput):
+    """Bytes that are not UTF-8 text, with the line of the first bad byte."""
+
+    def __init__(self, message: str, hint: str, line: int) -> None:
+        super().__init__(message, hint)
+        self.line = line
+
+
+def decode_utf8(data: bytes) -> str:
+    """An input's bytes as text; NotUtf8 naming the first bad byte and its line (editors jump to it)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", "re-save the file as UTF-8",
+                      data[: exc.start].count(b"\n") + 1) from None
+
+
 def input_limit() -> int:
     """The size limit in force: the setting if it is a positive whole number, else the default."""
     raw = os.environ.get(LIMIT_SETTING, "").strip()

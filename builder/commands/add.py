@@ -22,7 +22,7 @@ from builder.markup import create_markdown
 from builder.matcher import EntityMatcher
 from builder.model import Source, SourceText
 from builder.problems import Problems
-from builder.safeio import UnsafeInput, read_input
+from builder.safeio import NotUtf8, UnsafeInput, decode_utf8, read_input
 from builder.textutil import slugify
 
 
@@ -51,10 +51,9 @@ def read_article(path: Path) -> tuple[bytes, str]:
     if b"\0" in data:
         raise Refused(f"{path}: a binary file, not an article's text — save the article as plain text (UTF-8)")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise Refused(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x}) — re-save the file as UTF-8") from None
+        text = decode_utf8(data)
+    except NotUtf8 as bad:
+        raise Refused(f"{path}:{bad.line}: {bad.message} — {bad.hint}") from None
     if not text.strip():
         raise Refused(f"{path}: the file is empty — save the article's full text in it")
     return data, text
