@@ -164,6 +164,7 @@ def run_jobs(jobs: list[Job], reps: int, timeout: float) -> None:
             m.extra.setdefault("largest_process_mib", []).append(round(data["maxrss_kib"] / 1024))
             m.extra.setdefault("tree_pss_mib", []).append(round(data["tree_pss_kib"] / 1024))
             m.extra.setdefault("tree_rss_sum_mib", []).append(round(data["tree_kib"] / 1024))
+            m.extra.setdefault("pss_samples", []).append(data["pss_samples"])
             m.extra.setdefault("stderr_lines", []).append(len(data["stderr"].splitlines()))
             m.extra["last_stderr"] = data["stderr"][-4000:]
             log(f"  {m.label} #{i + 1}: {data['wall']:.3f} s wall, {m.cpu[-1]:.2f} s CPU, {m.mem_mib[-1]:.0f} MiB "
@@ -782,7 +783,8 @@ def render(results: dict[int, dict[str, Measure]], info: dict, versions: dict, a
         "Wall time is the median of the runs shown (cold builds of the three tools are interleaved run by run); "
         "CPU is user+sys of the whole process tree (above wall when a tool uses both cores, and steadier than wall "
         "when the machine is busy). Peak memory is the largest over those runs of max(largest single process's "
-        "`ru_maxrss`, the process tree's PSS summed, sampled every 50 ms): PSS charges a page that k processes "
+        "`ru_maxrss`, the process tree's PSS summed, sampled every 50 ms, less often on a large tree so that reading "
+        "`smaps_rollup` takes at most a tenth of a core): PSS charges a page that k processes "
         "share 1/k to each, so the pages forked workers share copy-on-write with their parent count once. The "
         "tree's RSS sum, which counts such a page once per process, is shown for reference only. Every CLI build "
         "includes the search index and zip. Hugo's server rebuild is Hugo's own figure; ours in `serve` is our "

@@ -184,3 +184,22 @@ def test_pss_falls_back_to_rss_when_smaps_rollup_is_unreadable(monkeypatch: pyte
     fallback, rss = _measure._pss_kib(pid), _measure._rss_kib(pid)
     assert abs(fallback - rss) <= 1024  # the same figure, give or take what this process allocated meanwhile
     assert pss < rss  # while readable, PSS it was: this interpreter shares its libraries
+
+
+def test_pss_is_read_less_often_when_reading_it_is_expensive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """smaps_rollup costs ~20 ms per GiB: on a large tree the sampler must not take the cores it measures."""
+    now = [0.0]
+
+    def expensive_pss(pid: int) -> int:
+        now[0] += 0.08  # a 4 GiB process
+        return 1
+
+    monkeypatch.setattr(_measure, "_pss_kib", expensive_pss)
+    sampler = _measure.TreeSampler(os.getpid(), clock=lambda: now[0])
+    for _ in range(100):  # 5 s of 50 ms ticks, plus the time the PSS reads took
+        sampler.sample()
+        now[0] += _measure.SAMPLE_SECONDS
+    reading = 0.08 * sampler.pss_samples
+    assert sampler.pss_samples >= 2
+    assert reading <= _measure.PSS_MAX_SHARE * now[0] + 0.08  # at most a tenth of the time, give or take one read
+    assert sampler.peak_rss > 0  # RSS is still read on every tick
