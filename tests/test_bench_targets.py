@@ -195,6 +195,7 @@ def test_pss_is_read_less_often_when_reading_it_is_expensive(monkeypatch: pytest
         return 1
 
     monkeypatch.setattr(_measure, "_pss_kib", expensive_pss)
+    monkeypatch.setattr(_measure, "_tree_pids", lambda root: [root])  # not the test runner's own children
     sampler = _measure.TreeSampler(os.getpid(), clock=lambda: now[0])
     for _ in range(100):  # 5 s of 50 ms ticks, plus the time the PSS reads took
         sampler.sample()
