@@ -80,7 +80,9 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         progress.mark("load+resolve")
         if problems.failed(strict):
             raise BuildFailed(problems)
-        site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled)
+        site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled,
+                         state.digested)
+        state.digested = site.digested
         progress.mark("plan")
     finally:
         state.remember_inputs(snapshot)  # the digests of the bytes read, whatever happens next

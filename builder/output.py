@@ -16,7 +16,7 @@ from pathlib import Path
 
 from builder import publish
 from builder.publish import search
-from builder.incremental.fingerprints import Fingerprints, links_digest
+from builder.incremental.fingerprints import Fingerprints, Memo, links_digest
 from builder.incremental.inputs import Snapshot, sha
 from builder.incremental.state import OutputState, Walk, unchanged_file, walk_site
 from builder.check import Target, check_targets, link_targets, parse_page
@@ -44,13 +44,15 @@ class Site:
     renderer: Renderer
     fingerprints: dict[str, str]
     links_written: dict[str, list[Pos]] = field(default_factory=dict)  # where the content wrote each link
+    digested: Memo = field(default_factory=dict)  # the model objects digested, for the next build's `earlier`
 
 
 def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, dict[str, str]], problems: Problems,
-              snapshot: Snapshot, engine: str, compiled: dict[str, bytes] | None = None) -> Site:
+              snapshot: Snapshot, engine: str, compiled: dict[str, bytes] | None = None,
+              digested: Memo | None = None) -> Site:
     """Every page with its context and fingerprint, and every other file's bytes; `bodies`: each brief's
-    text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it; `compiled`: the
-    templates earlier builds in this process compiled."""
+    text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it; `compiled` and
+    `digested`: the templates an earlier build in this process compiled and the model objects it digested."""
     templates = read_templates(paths, snapshot, problems)  # before the fingerprints: they digest these bytes
     renderer = Renderer(project, paths, create_markdown(), snapshot.read,
                         CompiledTemplates(compiled) if compiled is not None else None)
@@ -63,8 +65,9 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
     files[".nojekyll"] = b""
     files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
     files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file))  # feed, sitemap, …
-    prints = Fingerprints(project.site, links_digest(project), templates, engine)
-    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages}, graph.links_written)
+    prints = Fingerprints(project.site, links_digest(project), templates, engine, digested)
+    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages}, graph.links_written,
+                prints.canon.memo)
 
 
 def read_templates(paths: Paths, snapshot: Snapshot, problems: Problems) -> str:

@@ -30,11 +30,19 @@ def digest(value: Any) -> str:
     return hashlib.sha256(marshal.dumps(value, 2)).hexdigest()
 
 
-class Canon:
-    """A stable, hashable stand-in for the data a page reads; model objects are digested once per build."""
+Memo = dict[int, tuple[Any, str]]  # id → (the object, held so that its id stays its own; its digest)
 
-    def __init__(self) -> None:
-        self.memo: dict[int, tuple[Any, str]] = {}
+
+class Canon:
+    """A stable, hashable stand-in for the data a page reads; model objects are digested once per build.
+
+    `earlier`: an earlier build's `memo`, which a live server's state keeps: a model object that build
+    digested and this one still uses (the very object, as the memo holds it: a brief unchanged since, the
+    content while only briefs change) is not digested again. Model objects are frozen records."""
+
+    def __init__(self, earlier: Memo | None = None) -> None:
+        self.memo: Memo = {}
+        self.earlier: Memo = earlier or {}
 
     def __call__(self, obj: Any) -> Any:
         kind = type(obj)
@@ -58,8 +66,9 @@ class Canon:
         raise TypeError(f"no stable digest for {kind.__name__}: teach builder.incremental.fingerprints.Canon about it")
 
     def _dataclass(self, obj: Any) -> Any:
-        hit = self.memo.get(id(obj))
+        hit = self.memo.get(id(obj)) or self.earlier.get(id(obj))
         if hit is not None and hit[0] is obj:
+            self.memo[id(obj)] = hit
             return hit[1]
         kind = type(obj)
         names = _FIELDS.get(kind)
@@ -91,8 +100,8 @@ class Fingerprints:
     explicit context (builder/pages.py), the site settings, the templates, the engine, and the link tables
     its filters reach (`links_digest`). Nothing else is given to a template, so no page can go stale."""
 
-    def __init__(self, site: SiteConfig, links: str, templates: str, engine: str) -> None:
-        self.canon = Canon()
+    def __init__(self, site: SiteConfig, links: str, templates: str, engine: str, earlier: Memo | None = None) -> None:
+        self.canon = Canon(earlier)
         self.frame = digest((engine, templates, links, self.canon(site)))
 
     def of(self, page: Page) -> str:

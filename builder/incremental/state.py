@@ -23,6 +23,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from builder.config import Paths
 from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
@@ -141,6 +142,7 @@ class IncrementalState:
         self.outputs: dict[str, OutputState] = {}  # by output folder
         self.compiled: dict[str, bytes] = {}  # templates compiled in this process (render.CompiledTemplates)
         self.content: HeldContent | None = None  # the last build's content but the briefs (memory only)
+        self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
         self._scanned_at = 0
 
     @classmethod
