@@ -46,24 +46,50 @@ def anchors_label(anchors: Sequence[str]) -> str:
     return ", ".join(p for p in (shown, *others) if p)
 
 
-@lru_cache(maxsize=4096)  # a page marks the same quotation in each preview of its paragraph
-def quote_pattern(quote: str) -> re.Pattern[str]:
-    """The quoted words as the verbatim check compares them: any whitespace, any style of quote mark."""
-    out = []
-    for char in quote.strip():
-        if char.isspace():
-            if not out or out[-1] != r"\s+":
-                out.append(r"\s+")
-        elif char in _QUOTE_MARKS:
-            out.append(f"[{re.escape(_QUOTE_MARKS)}]")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out))
+# The verbatim check's folding (any whitespace run, any style of quote mark), done to the paragraph once and to
+# each quotation, so that finding a quotation is a plain string search: compiling a pattern per quotation cost
+# more than all the rest of the previews.
+_ONE_MARK = str.maketrans({c: '"' for c in _QUOTE_MARKS})
+_WHITESPACE = re.compile(r"\s+")  # `\s` is str.isspace, as `strip` uses
+
+
+@lru_cache(maxsize=4096)
+def folded_quote(quote: str) -> str:
+    """The quoted words with each whitespace run one space and each quote mark '"'."""
+    return _WHITESPACE.sub(" ", quote.strip().translate(_ONE_MARK))
+
+
+@lru_cache(maxsize=1024)  # a paragraph is previewed on many pages
+def folded_words(words: str) -> tuple[str, tuple[int, ...]]:
+    """The paragraph folded as `folded_quote` folds, and where each folded character starts in `words`."""
+    folded: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for match in _WHITESPACE.finditer(words):
+        folded.append(words[pos:match.start()].translate(_ONE_MARK))
+        starts.extend(range(pos, match.start()))
+        folded.append(" ")
+        starts.append(match.start())
+        pos = match.end()
+    folded.append(words[pos:].translate(_ONE_MARK))
+    starts.extend(range(pos, len(words)))
+    return "".join(folded), tuple(starts)
+
+
+def quote_span(words: str, quote: str) -> tuple[int, int] | None:
+    """Where the quoted words first sit in `words`, whatever their whitespace and quote marks."""
+    needle = folded_quote(quote)
+    haystack, starts = folded_words(words)
+    at = haystack.find(needle) if needle else -1
+    if at < 0:
+        return None
+    # The quotation starts and ends with a word character or mark, never a folded run of whitespace.
+    return starts[at], starts[at + len(needle) - 1] + 1
 
 
 def marked_spans(words: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
     """Where the quotations sit in a paragraph, overlapping ones merged."""
-    spans = sorted(m.span() for q in quotes if q.strip() for m in [quote_pattern(q).search(words)] if m)
+    spans = sorted(span for q in quotes if q.strip() for span in [quote_span(words, q)] if span)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

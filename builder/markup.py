@@ -103,14 +103,15 @@ def _sanitize_attrs(state: StateCore) -> None:
     Inline styles are refused by the site's Content-Security-Policy, so alignment becomes a class.
     """
     def clean(token: Token) -> None:
-        allowed = _ALLOWED_ATTRS | _TAG_ATTRS.get(token.tag, set())
-        style = token.attrs.get("style")
-        # `{href=…}` / `{src=…}` can replace an address markdown-it already checked: check it again
-        # here rather than trust that the attrs plugin version in use does.
-        token.attrs = {k: v for k, v in token.attrs.items()
-                       if k in allowed and (k not in ("href", "src") or _validate_link(str(v)))}
-        if isinstance(style, str) and style.startswith("text-align:"):
-            token.attrJoin("class", "align-" + style.split(":", 1)[1].strip())
+        if token.attrs:  # most tokens have none: nothing to check
+            allowed = _ALLOWED_ATTRS | _TAG_ATTRS.get(token.tag, set())
+            style = token.attrs.get("style")
+            # `{href=…}` / `{src=…}` can replace an address markdown-it already checked: check it again
+            # here rather than trust that the attrs plugin version in use does.
+            token.attrs = {k: v for k, v in token.attrs.items()
+                           if k in allowed and (k not in ("href", "src") or _validate_link(str(v)))}
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrJoin("class", "align-" + style.split(":", 1)[1].strip())
         for child in token.children or []:
             clean(child)
     for token in state.tokens:
