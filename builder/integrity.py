@@ -117,10 +117,13 @@ class Integrity:
     def paragraph(self, token: Token) -> list[tuple[str, str]]:
         """Each (message, hint) for the sentences of one paragraph of Markdown."""
         out: list[tuple[str, str]] = []
+        refs: tuple[Ref, ...] = ()
+        cited: Cited | None = None
         for sentence in sentences(token):
             if not sentence.refs or not any(r.anchor for r in sentence.refs):
                 continue  # a whole-source citation points the reader at the whole text: nothing to compare
-            cited = self.cited_for(sentence.refs)
+            if sentence.refs is not refs:  # the sentences before a citation share its refs: look them up once
+                refs, cited = sentence.refs, self.cited_for(sentence.refs)
             if cited is not None:
                 out += self.sentence_problems(sentence, cited)
         return out

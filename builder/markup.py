@@ -412,13 +412,17 @@ def inline_text(token: Token) -> str:
 def walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, dict[str, int]]]:
     """Each inline token with the depth of the containers around it (blockquote, note, list)."""
     depth = {"blockquote": 0, "note": 0, "list": 0, "heading": 0}
-    names = {"blockquote": "blockquote", "container_note": "note", "bullet_list": "list",
-             "ordered_list": "list", "heading": "heading"}
     for token in tokens:
-        for prefix, name in names.items():
-            if token.type == f"{prefix}_open":
-                depth[name] += 1
-            elif token.type == f"{prefix}_close":
-                depth[name] -= 1
         if token.type == "inline":
             yield token, dict(depth)
+        elif token.type in _CONTAINER_OPEN:
+            depth[_CONTAINER_OPEN[token.type]] += 1
+        elif token.type in _CONTAINER_CLOSE:
+            depth[_CONTAINER_CLOSE[token.type]] -= 1
+
+
+# The token types that open and close the containers `walk_inline` counts, and the name each is counted under.
+_CONTAINERS = {"blockquote": "blockquote", "container_note": "note", "bullet_list": "list",
+               "ordered_list": "list", "heading": "heading"}
+_CONTAINER_OPEN = {f"{prefix}_open": name for prefix, name in _CONTAINERS.items()}
+_CONTAINER_CLOSE = {f"{prefix}_close": name for prefix, name in _CONTAINERS.items()}
