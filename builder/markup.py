@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 from markdown_it import MarkdownIt
@@ -23,6 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -227,15 +229,26 @@ def _text(content: str) -> Token:
     return Token("text", "", 0, content=content)
 
 
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer | None:
+    """The lexer for a fence's language, found once: finding one looks through every lexer and plugin."""
+    try:
+        return get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        return None
+
+
+# Classes only (the stylesheet is generated at build time). One formatter serves every fence: it keeps no state
+# between calls, and making one works out a class for every token type.
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Pygments for fenced code, as classes only (the stylesheet is generated at build time)."""
-    try:
-        lexer = get_lexer_by_name(lang) if lang else None
-    except ClassNotFound:
-        lexer = None
+    lexer = _lexer(lang)
     if lexer is None:
         return ""
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    body = highlight(code, lexer, _FORMATTER)
     return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>\n'
 
 
