@@ -28,6 +28,7 @@ class Cited:
     words: str  # the paragraph's words exactly as in the source ("" for the whole source)
 
 
+@lru_cache(maxsize=4096)  # every citation and preview labels its paragraphs: a site has few distinct anchors
 def anchor_label(anchor: str) -> str:
     if anchor.startswith("fig"):
         return f"photo {anchor[3:]}"
@@ -36,6 +37,11 @@ def anchor_label(anchor: str) -> str:
 
 def anchors_label(anchors: Sequence[str]) -> str:
     """p3, p4, p5, p7, fig1 → "¶3–5, 7, photo 1": runs of paragraph numbers become ranges."""
+    return _anchors_label(tuple(anchors))
+
+
+@lru_cache(maxsize=4096)  # a site's citations repeat a few runs of paragraphs many times
+def _anchors_label(anchors: tuple[str, ...]) -> str:
     numbers = [int(a[1:]) for a in anchors if a.startswith("p") and a[1:].isdigit()]
     others = [anchor_label(a) for a in anchors if not (a.startswith("p") and a[1:].isdigit())]
     parts: list[str] = []

@@ -61,13 +61,19 @@ class Ref:
 
 def parse_refs(raw: str) -> list[Ref] | None:
     """`@a#p3; @b` → refs; None when the text is not a well-formed citation."""
+    refs = _parse_refs(raw)
+    return None if refs is None else list(refs)
+
+
+@lru_cache(maxsize=4096)  # briefs cite the same paragraphs again and again; equal refs then are one object
+def _parse_refs(raw: str) -> tuple[Ref, ...] | None:
     refs = []
     for part in raw.split(";"):
         match = _REF.fullmatch(part.strip())
         if not match:
             return None
         refs.append(Ref(match.group(1), match.group(2) or ""))
-    return refs
+    return tuple(refs)
 
 
 def _citation_rule(state: StateInline, silent: bool) -> bool:
