@@ -35,6 +35,9 @@ _REF = re.compile(r"@([^\s#;]+)(?:#([^\s;]+))?")
 _WIKILINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
 QUOTE = re.compile(r"“([^“”]+)”|\"([^\"]+)\"")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
+# The same, found by its mark (the regex engine skips from mark to mark): a pattern that opens with the spaces
+# is tried at every space of the text, and most texts have nothing to replace.
+_PUNCT_AFTER_SPACE = re.compile(r"[.,;:!?](?<=[ \t].)")
 _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.IGNORECASE)
 
 # Attributes an author may set through {…} syntax, beside those markdown-it itself produces.
@@ -425,7 +428,8 @@ def inline_text(token: Token) -> str:
         elif child.type == "q_close":
             out.append("”")
     # A citation left out leaves a space before the punctuation that followed it.
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", "".join(out))
+    text = "".join(out)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text) if _PUNCT_AFTER_SPACE.search(text) else text
 
 
 def walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, dict[str, int]]]:
