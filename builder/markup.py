@@ -131,10 +131,10 @@ def _sanitize_attrs(state: StateCore) -> None:
 
 def _keep_page_ids(state: StateCore) -> None:
     """Rename a Markdown id that the page around it uses: `main` becomes `main-section`."""
-    tokens = [t for token in state.tokens for t in (token, *(token.children or []))]
-    taken = {str(t.attrs["id"]) for t in tokens if "id" in t.attrs}
-    for token in tokens:
-        ident = str(token.attrs.get("id", ""))
+    with_ids = [t for token in state.tokens for t in (token, *(token.children or [])) if "id" in t.attrs]
+    taken = {str(t.attrs["id"]) for t in with_ids}
+    for token in with_ids:
+        ident = str(token.attrs["id"])
         if ident in PAGE_IDS or _PAGE_ANCHOR.match(ident):
             new, n = f"{ident}-section", 1
             while new in taken:
