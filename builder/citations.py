@@ -89,7 +89,7 @@ def quote_span(words: str, quote: str) -> tuple[int, int] | None:
     at = haystack.find(needle) if needle else -1
     if at < 0:
         return None
-    # The quotation starts and ends with a word character or mark, never a folded run of whitespace.
+    # The needle is stripped, so its last character is never a folded run of whitespace: it is one of `words`.
     return starts[at], starts[at + len(needle) - 1] + 1
 
 
