@@ -28,6 +28,7 @@ class Cited:
     words: str  # the paragraph's words exactly as in the source ("" for the whole source)
 
 
+@lru_cache(maxsize=4096)  # every citation and preview labels its paragraphs: a site has few distinct anchors
 def anchor_label(anchor: str) -> str:
     if anchor.startswith("fig"):
         return f"photo {anchor[3:]}"
@@ -36,6 +37,11 @@ def anchor_label(anchor: str) -> str:
 
 def anchors_label(anchors: Sequence[str]) -> str:
     """p3, p4, p5, p7, fig1 → "¶3–5, 7, photo 1": runs of paragraph numbers become ranges."""
+    return _anchors_label(tuple(anchors))
+
+
+@lru_cache(maxsize=4096)  # a site's citations repeat a few runs of paragraphs many times
+def _anchors_label(anchors: tuple[str, ...]) -> str:
     numbers = [int(a[1:]) for a in anchors if a.startswith("p") and a[1:].isdigit()]
     others = [anchor_label(a) for a in anchors if not (a.startswith("p") and a[1:].isdigit())]
     parts: list[str] = []
@@ -46,24 +52,50 @@ def anchors_label(anchors: Sequence[str]) -> str:
     return ", ".join(p for p in (shown, *others) if p)
 
 
-@lru_cache(maxsize=4096)  # a page marks the same quotation in each preview of its paragraph
-def quote_pattern(quote: str) -> re.Pattern[str]:
-    """The quoted words as the verbatim check compares them: any whitespace, any style of quote mark."""
-    out = []
-    for char in quote.strip():
-        if char.isspace():
-            if not out or out[-1] != r"\s+":
-                out.append(r"\s+")
-        elif char in _QUOTE_MARKS:
-            out.append(f"[{re.escape(_QUOTE_MARKS)}]")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out))
+# The verbatim check's folding (any whitespace run, any style of quote mark), done to the paragraph once and to
+# each quotation, so that finding a quotation is a plain string search: compiling a pattern per quotation cost
+# more than all the rest of the previews.
+_ONE_MARK = str.maketrans({c: '"' for c in _QUOTE_MARKS})
+_WHITESPACE = re.compile(r"\s+")  # `\s` is str.isspace, as `strip` uses
+
+
+@lru_cache(maxsize=4096)
+def folded_quote(quote: str) -> str:
+    """The quoted words with each whitespace run one space and each quote mark '"'."""
+    return _WHITESPACE.sub(" ", quote.strip().translate(_ONE_MARK))
+
+
+@lru_cache(maxsize=1024)  # a paragraph is previewed on many pages
+def folded_words(words: str) -> tuple[str, tuple[int, ...]]:
+    """The paragraph folded as `folded_quote` folds, and where each folded character starts in `words`."""
+    folded: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for match in _WHITESPACE.finditer(words):
+        folded.append(words[pos:match.start()].translate(_ONE_MARK))
+        starts.extend(range(pos, match.start()))
+        folded.append(" ")
+        starts.append(match.start())
+        pos = match.end()
+    folded.append(words[pos:].translate(_ONE_MARK))
+    starts.extend(range(pos, len(words)))
+    return "".join(folded), tuple(starts)
+
+
+def quote_span(words: str, quote: str) -> tuple[int, int] | None:
+    """Where the quoted words first sit in `words`, whatever their whitespace and quote marks."""
+    needle = folded_quote(quote)
+    haystack, starts = folded_words(words)
+    at = haystack.find(needle) if needle else -1
+    if at < 0:
+        return None
+    # The needle is stripped, so its last character is never a folded run of whitespace: it is one of `words`.
+    return starts[at], starts[at + len(needle) - 1] + 1
 
 
 def marked_spans(words: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
     """Where the quotations sit in a paragraph, overlapping ones merged."""
-    spans = sorted(m.span() for q in quotes if q.strip() for m in [quote_pattern(q).search(words)] if m)
+    spans = sorted(span for q in quotes if q.strip() for span in [quote_span(words, q)] if span)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

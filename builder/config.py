@@ -53,7 +53,9 @@ class Paths:
         """A path as editors see it in messages: relative to the project.
 
         Links are not followed: a seed linked to `/etc/passwd` is reported at its own name in seeds/."""
-        for base, target in ((self.root.absolute(), path.absolute()), (self.root.resolve(), path.resolve())):
+        for follow in (False, True):  # resolving costs system calls per path: only when the plain paths fail
+            base = self.root.resolve() if follow else self.root.absolute()
+            target = path.resolve() if follow else path.absolute()
             try:
                 return Path(os.path.normpath(target)).relative_to(os.path.normpath(base)).as_posix()
             except ValueError:

@@ -57,7 +57,9 @@ _OWN_COUNT = re.compile(r"\b(?:all|both|each|none|any|every) (?:of )?(?:the |our
                         + r"\b", re.I)
 _STANCE_WORDS = frozenset({"suppor", "contra", "unclea", "silent"})
 _CAPITAL = re.compile(r"(?<![\w’'])[A-Z][\w’'‑.-]*[\w]")
-_NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'‑.-]*\w(?:\s+[A-Z][\w’'‑.-]*\w)*")
+# A capital not preceded by a word character or apostrophe (a two-character lookbehind after the capital: a
+# pattern that opens with a character set lets the regex engine skip ahead to the next capital).
+_NAME = re.compile(r"[A-Z](?<![\w’'].)[\w’'‑.-]*\w(?:\s+[A-Z][\w’'‑.-]*\w)*")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Cited:
     words: frozenset[str]  # lowercased
     names: frozenset[str]  # every word of folded_names
     name_stems: frozenset[str]  # their first six letters ('Russia' for 'Russian')
+    attributed: bool  # some paragraph attributes words to a speaker (`Integrity.attributed_spans`)
 
 
 class Integrity:
@@ -114,10 +117,13 @@ class Integrity:
     def paragraph(self, token: Token) -> list[tuple[str, str]]:
         """Each (message, hint) for the sentences of one paragraph of Markdown."""
         out: list[tuple[str, str]] = []
+        refs: tuple[Ref, ...] = ()
+        cited: Cited | None = None
         for sentence in sentences(token):
             if not sentence.refs or not any(r.anchor for r in sentence.refs):
                 continue  # a whole-source citation points the reader at the whole text: nothing to compare
-            cited = self.cited_for(sentence.refs)
+            if sentence.refs is not refs:  # the sentences before a citation share its refs: look them up once
+                refs, cited = sentence.refs, self.cited_for(sentence.refs)
             if cited is not None:
                 out += self.sentence_problems(sentence, cited)
         return out
@@ -130,7 +136,8 @@ class Integrity:
                 [p.texts[0] for p in parts], " ".join(p.joined for p in parts),
                 " ".join(p.folded_names for p in parts),
                 *(frozenset().union(*(getattr(p, f) for p in parts))
-                  for f in ("entities", "numbers", "words", "names", "name_stems"))) if parts else None
+                  for f in ("entities", "numbers", "words", "names", "name_stems")),
+                any(p.attributed for p in parts)) if parts else None
         return self._cited[refs]
 
     def paragraph_facts(self, text: str) -> Cited:
@@ -141,22 +148,24 @@ class Integrity:
             names = frozenset(WORD.findall(folded_names))
             facts = Cited([text], joined, folded_names, frozenset(self.entities_in([text])),
                           numbers_in(text, self.language), frozenset(w.lower() for w in WORD.findall(joined)),
-                          names, frozenset(w[:6] for w in names))
+                          names, frozenset(w[:6] for w in names), bool(self.attributed_spans(text)))
             self._paragraphs[text] = facts
         return facts
 
     def sentence_problems(self, sentence: Sentence, cited: Cited) -> list[tuple[str, str]]:
         text, plain = sentence.text, unquoted(sentence.text)
+        found = self.missing(plain, cited)
+        speaker = self.unnamed_speaker(text, cited.texts) if cited.attributed else ""
+        side = self.one_side(text, sentence.refs)
+        if not (found or speaker or side):
+            return []  # the common case: no message to word
         shown = text if len(text) <= 70 else text[:67] + "…"
         where = "; ".join(f"{r.source}#{r.anchor}" if r.anchor else r.source for r in sentence.refs)
-        found = [f"{what} not in {where}: “{shown}”" for what in self.missing(plain, cited)]
-        problems = [(f, "say only what the cited paragraphs say, cite the paragraph that says it, or move it "
-                        "into an editorial '::: note'") for f in found]
-        speaker = self.unnamed_speaker(text, cited.texts)
+        problems = [(f"{what} not in {where}: “{shown}”", "say only what the cited paragraphs say, cite the "
+                     "paragraph that says it, or move it into an editorial '::: note'") for what in found]
         if speaker:
             problems.append((f"the cited words are attributed to “{speaker}” in {where}, but the sentence does not "
                              f"say so: “{shown}”", f"name the speaker as the source does (“{speaker}”)"))
-        side = self.one_side(text, sentence.refs)
         if side:
             problems.append((f"states one side of the disputed claim '{side}', citing only that side: “{shown}”",
                              "say whose account it is, or give the other sources' version with its citation"))
@@ -165,10 +174,11 @@ class Integrity:
     def missing(self, plain: str, cited: Cited) -> list[str]:
         """Numbers, names and words of certainty in the sentence that the cited text does not carry."""
         out = []
-        words = {w.lower() for w in WORD.findall(plain)}
+        words = set(map(str.lower, WORD.findall(plain)))
         given = numbers_in(plain, self.language) if may_hold_number(plain, words, self.language) else frozenset()
-        digits = {n.replace(",", "") for n in NUMBER.findall(plain)}
-        for number in sorted(given - cited.numbers):
+        uncited = given - cited.numbers
+        digits = {n.replace(",", "") for n in NUMBER.findall(plain)} if uncited else set()
+        for number in sorted(uncited):
             # small counts written as words ("two sources") are the briefing's own counting
             if number in digits or float(number) > 10:
                 out.append(f"the number {number}" + ("" if number in digits else " (written out)"))

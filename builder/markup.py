@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 from markdown_it import MarkdownIt
@@ -23,6 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -33,6 +35,9 @@ _REF = re.compile(r"@([^\s#;]+)(?:#([^\s;]+))?")
 _WIKILINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
 QUOTE = re.compile(r"“([^“”]+)”|\"([^\"]+)\"")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
+# The same, found by its mark (the regex engine skips from mark to mark): a pattern that opens with the spaces
+# is tried at every space of the text, and most texts have nothing to replace.
+_PUNCT_AFTER_SPACE = re.compile(r"[.,;:!?](?<=[ \t].)")
 _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.IGNORECASE)
 
 # Attributes an author may set through {…} syntax, beside those markdown-it itself produces.
@@ -59,13 +64,19 @@ class Ref:
 
 def parse_refs(raw: str) -> list[Ref] | None:
     """`@a#p3; @b` → refs; None when the text is not a well-formed citation."""
+    refs = _parse_refs(raw)
+    return None if refs is None else list(refs)
+
+
+@lru_cache(maxsize=4096)  # briefs cite the same paragraphs again and again; equal refs then are one object
+def _parse_refs(raw: str) -> tuple[Ref, ...] | None:
     refs = []
     for part in raw.split(";"):
         match = _REF.fullmatch(part.strip())
         if not match:
             return None
         refs.append(Ref(match.group(1), match.group(2) or ""))
-    return refs
+    return tuple(refs)
 
 
 def _citation_rule(state: StateInline, silent: bool) -> bool:
@@ -103,14 +114,15 @@ def _sanitize_attrs(state: StateCore) -> None:
     Inline styles are refused by the site's Content-Security-Policy, so alignment becomes a class.
     """
     def clean(token: Token) -> None:
-        allowed = _ALLOWED_ATTRS | _TAG_ATTRS.get(token.tag, set())
-        style = token.attrs.get("style")
-        # `{href=…}` / `{src=…}` can replace an address markdown-it already checked: check it again
-        # here rather than trust that the attrs plugin version in use does.
-        token.attrs = {k: v for k, v in token.attrs.items()
-                       if k in allowed and (k not in ("href", "src") or _validate_link(str(v)))}
-        if isinstance(style, str) and style.startswith("text-align:"):
-            token.attrJoin("class", "align-" + style.split(":", 1)[1].strip())
+        if token.attrs:  # most tokens have none: nothing to check
+            allowed = _ALLOWED_ATTRS | _TAG_ATTRS.get(token.tag, set())
+            style = token.attrs.get("style")
+            # `{href=…}` / `{src=…}` can replace an address markdown-it already checked: check it again
+            # here rather than trust that the attrs plugin version in use does.
+            token.attrs = {k: v for k, v in token.attrs.items()
+                           if k in allowed and (k not in ("href", "src") or _validate_link(str(v)))}
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrJoin("class", "align-" + style.split(":", 1)[1].strip())
         for child in token.children or []:
             clean(child)
     for token in state.tokens:
@@ -119,10 +131,10 @@ def _sanitize_attrs(state: StateCore) -> None:
 
 def _keep_page_ids(state: StateCore) -> None:
     """Rename a Markdown id that the page around it uses: `main` becomes `main-section`."""
-    tokens = [t for token in state.tokens for t in (token, *(token.children or []))]
-    taken = {str(t.attrs["id"]) for t in tokens if "id" in t.attrs}
-    for token in tokens:
-        ident = str(token.attrs.get("id", ""))
+    with_ids = [t for token in state.tokens for t in (token, *(token.children or [])) if "id" in t.attrs]
+    taken = {str(t.attrs["id"]) for t in with_ids}
+    for token in with_ids:
+        ident = str(token.attrs["id"])
         if ident in PAGE_IDS or _PAGE_ANCHOR.match(ident):
             new, n = f"{ident}-section", 1
             while new in taken:
@@ -226,15 +238,26 @@ def _text(content: str) -> Token:
     return Token("text", "", 0, content=content)
 
 
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer | None:
+    """The lexer for a fence's language, found once: finding one looks through every lexer and plugin."""
+    try:
+        return get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        return None
+
+
+# Classes only (the stylesheet is generated at build time). One formatter serves every fence: it keeps no state
+# between calls, and making one works out a class for every token type.
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Pygments for fenced code, as classes only (the stylesheet is generated at build time)."""
-    try:
-        lexer = get_lexer_by_name(lang) if lang else None
-    except ClassNotFound:
-        lexer = None
+    lexer = _lexer(lang)
     if lexer is None:
         return ""
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    body = highlight(code, lexer, _FORMATTER)
     return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>\n'
 
 
@@ -405,19 +428,24 @@ def inline_text(token: Token) -> str:
         elif child.type == "q_close":
             out.append("”")
     # A citation left out leaves a space before the punctuation that followed it.
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", "".join(out))
+    text = "".join(out)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text) if _PUNCT_AFTER_SPACE.search(text) else text
 
 
 def walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, dict[str, int]]]:
     """Each inline token with the depth of the containers around it (blockquote, note, list)."""
     depth = {"blockquote": 0, "note": 0, "list": 0, "heading": 0}
-    names = {"blockquote": "blockquote", "container_note": "note", "bullet_list": "list",
-             "ordered_list": "list", "heading": "heading"}
     for token in tokens:
-        for prefix, name in names.items():
-            if token.type == f"{prefix}_open":
-                depth[name] += 1
-            elif token.type == f"{prefix}_close":
-                depth[name] -= 1
         if token.type == "inline":
             yield token, dict(depth)
+        elif token.type in _CONTAINER_OPEN:
+            depth[_CONTAINER_OPEN[token.type]] += 1
+        elif token.type in _CONTAINER_CLOSE:
+            depth[_CONTAINER_CLOSE[token.type]] -= 1
+
+
+# The token types that open and close the containers `walk_inline` counts, and the name each is counted under.
+_CONTAINERS = {"blockquote": "blockquote", "container_note": "note", "bullet_list": "list",
+               "ordered_list": "list", "heading": "heading"}
+_CONTAINER_OPEN = {f"{prefix}_open": name for prefix, name in _CONTAINERS.items()}
+_CONTAINER_CLOSE = {f"{prefix}_close": name for prefix, name in _CONTAINERS.items()}

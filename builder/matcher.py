@@ -13,7 +13,8 @@ from typing import Iterator
 from builder.model import Entity
 
 
-def _trie_pattern(words: list[str]) -> str:
+def _trie_pattern(words: list[str], after_first: str = "") -> str:
+    """One alternation of `words`; `after_first` (a lookbehind) follows each word's first character."""
     trie: dict[str, dict] = {}
     for word in words:
         node = trie
@@ -21,16 +22,16 @@ def _trie_pattern(words: list[str]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def emit(node: dict[str, dict]) -> str:
+    def emit(node: dict[str, dict], guard: str = "") -> str:
         end = "" in node
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        branches = [re.escape(char) + guard + emit(child) for char, child in sorted(node.items()) if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         # Optional continuation is greedy, so the longest name wins ("Maria Kolesnikova" over "Maria").
         return f"(?:{body})?" if end else body
 
-    return emit(trie)
+    return emit(trie, after_first)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,12 @@ class EntityMatcher:
             for name in entity.all_names:
                 self.owner.setdefault(name, entity.id)
         names = sorted(self.owner)
-        self.pattern = (re.compile(r"(?<!\w)" + _trie_pattern(names) + r"(?!\w)")
-                        if names else None)
+        # Not after a word character: checked just after a name's first character (the `.`), so that the
+        # pattern opens with the names' first characters and the regex engine skips ahead to the next one
+        # (a pattern opening with the lookbehind is tried at every position). An empty name has no first one.
+        body = (r"(?<!\w)" + _trie_pattern(names) if "" in self.owner
+                else _trie_pattern(names, after_first=r"(?<!\w.)"))
+        self.pattern = re.compile(body + r"(?!\w)") if names else None
 
     def finditer(self, text: str) -> Iterator[Match]:
         if self.pattern is None:
