@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import unescape
 from urllib.parse import unquote, urlsplit
 
@@ -27,15 +28,17 @@ class PageLinks:
 
 def parse_page(html: str) -> PageLinks:
     page = PageLinks()
-    for tag in _ATTR.finditer(html):
-        if "=" not in tag.group(2):
+    ids, links, values = page.ids, page.links, _VALUE.findall
+    for tag, attrs in _ATTR.findall(html):
+        if '="' not in attrs:  # most tags have no attribute value at all: skip them before the regex
             continue
-        for name, value in _VALUE.findall(tag.group(2)):
-            value = unescape(value) if "&" in value else value
+        for name, value in values(attrs):
+            if "&" in value:
+                value = unescape(value)
             if name == "id":
-                page.ids.add(value)
-            elif name != "cite" or tag.group(1) in ("q", "blockquote"):
-                page.links.append(value)
+                ids.add(value)
+            elif name != "cite" or tag in ("q", "blockquote"):
+                links.append(value)
     return page
 
 
@@ -48,18 +51,45 @@ Target = tuple[str, str, str]  # (the URL as written, the site path it points at
 
 def link_targets(path: str, page: PageLinks) -> tuple[Target, ...]:
     """Where each internal link of the page at `path` points; the build cache keeps these per page."""
+    folder = posixpath.dirname(path)
+    # A link that climbs exactly to the site's root ("../../" from briefs/x/) points where the rest of it
+    # points from the root: resolved once for every page at that depth, not once per page. Only for a folder
+    # of plain names (each ".." then cancels one), which every page the engine makes is in.
+    up = "../" * (folder.count("/") + 1) if folder and posixpath.normpath(folder) == folder \
+        and not folder.startswith(("/", "..")) else None
     out = []
     for url in page.links:
-        if is_external(url) or url.startswith("mailto:"):
+        split = _split_link(url)
+        if split is None:
             continue
-        parts = urlsplit(url)
+        link_path, fragment, names_folder = split
         target = path
-        if parts.path:
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
-            if parts.path.endswith("/"):
-                target = posixpath.join(target, "index.html")
-        out.append((url, target, parts.fragment))
+        if link_path:
+            if up and link_path.startswith(up) and not link_path.startswith("/", len(up)):
+                target = _resolve("", link_path[len(up):], names_folder)
+            else:
+                target = _resolve(folder, link_path, names_folder)
+        out.append((url, target, fragment))
     return tuple(out)
+
+
+# Both caches are bounded: the live server checks every edit's pages in one long-lived process.
+@lru_cache(maxsize=1 << 16)
+def _split_link(url: str) -> tuple[str, str, bool] | None:
+    """An internal link's path (unquoted), its #fragment and whether it names a folder; None if external.
+
+    The same links are on page after page (the menu, the footer, every citation of a source)."""
+    if is_external(url) or url.startswith("mailto:"):
+        return None
+    parts = urlsplit(url)
+    return unquote(parts.path), parts.fragment, parts.path.endswith("/")
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolve(folder: str, link_path: str, names_folder: bool) -> str:
+    """The site path a link's path points at from a page in `folder`."""
+    target = posixpath.normpath(posixpath.join(folder, link_path))
+    return posixpath.join(target, "index.html") if names_folder else target
 
 
 def check_targets(pages: dict[str, tuple[set[str] | frozenset[str], tuple[Target, ...]]], files: set[str],
