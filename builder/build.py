@@ -73,7 +73,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         progress.mark("load+resolve")
         if problems.failed(strict):
             raise BuildFailed(problems)
-        site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine)
+        site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled)
         progress.mark("plan")
     finally:
         state.remember_inputs(snapshot)  # the digests of the bytes read, whatever happens next

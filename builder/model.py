@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +12,8 @@ from builder.problems import Pos, Problem
 
 if TYPE_CHECKING:
     from builder.markup import Ref
+
+_NOT_READ = re.compile(r"\[@[^\[\]]*\]|\{[^{}]*\}|[#*_>`|\[\]]|::: ?\w*")  # citations, attributes, markup
 
 BlockKind = Literal["headline", "heading", "standfirst", "paragraph", "caption"]
 
@@ -236,6 +239,12 @@ class Document:
     organisations: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # front matter key → file line
+
+    @cached_property
+    def words(self) -> int:
+        """How many words a reader reads in the body (citations and markup left out). Kept with the brief's
+        worked-out result (`incremental.briefs`), so a build counts only the briefs that changed."""
+        return len(_NOT_READ.sub(" ", self.body.text).split())
 
 
 @dataclass(frozen=True)

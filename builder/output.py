@@ -26,7 +26,7 @@ from builder.model import Graph, Page, Project
 from builder.pages import build_pages
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Pos, Problems
-from builder.render import Renderer, pygments_css
+from builder.render import CompiledTemplates, Renderer, pygments_css
 from builder.safeio import UnsafeInput
 from builder.safeloader import input_files
 from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets, environment_fault
@@ -47,11 +47,13 @@ class Site:
 
 
 def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, dict[str, str]], problems: Problems,
-              snapshot: Snapshot, engine: str) -> Site:
+              snapshot: Snapshot, engine: str, compiled: dict[str, bytes] | None = None) -> Site:
     """Every page with its context and fingerprint, and every other file's bytes; `bodies`: each brief's
-    text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it."""
+    text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it; `compiled`: the
+    templates earlier builds in this process compiled."""
     templates = read_templates(paths, snapshot, problems)  # before the fingerprints: they digest these bytes
-    renderer = Renderer(project, paths, create_markdown(), snapshot.read)
+    renderer = Renderer(project, paths, create_markdown(), snapshot.read,
+                        CompiledTemplates(compiled) if compiled is not None else None)
     dates = publish.feed_dates(project, problems)
     pages = build_pages(project, graph, bodies, has_feed=dates is not None)
     files = copy_assets(paths.asset_dirs, problems, paths.rel, snapshot.read)

@@ -128,7 +128,7 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
             "organisations": [e for e in named if e.kind == "organisation"],
             "briefs": [lookups.cards[s] for s in graph.briefs_citing.get(source.id, []) if s in lookups.cards],
             "stances": list(lookups.stances.get(source.id, [])), "spans": spans,
-            "cited_in": reading.cited_in(project, graph, source)}
+            "cited_in": reading.cited_in(project, graph, source, lookups.position)}
 
 
 def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]], has_feed: bool) -> list[Page]:

@@ -16,7 +16,6 @@ from builder.model import BriefCard, Claim, Document, Project, Source, Stance
 from builder.model import Graph
 
 WORDS_PER_MINUTE = 230  # an adult reading prose on a screen
-_MARKUP = re.compile(r"\[@[^\[\]]*\]|\{[^{}]*\}|[#*_>`|\[\]]|::: ?\w*")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
@@ -50,8 +49,7 @@ def as_of(project: Project) -> Dated | None:
 
 def reading_minutes(brief: Document) -> int:
     """Minutes to read the brief's words (citations and markup left out), at least one."""
-    words = len(_MARKUP.sub(" ", brief.body.text).split())
-    return max(1, round(words / WORDS_PER_MINUTE))
+    return max(1, round(brief.words / WORDS_PER_MINUTE))
 
 
 def neighbours(project: Project, brief: Document, at: int | None = None) -> tuple[BriefCard | None, BriefCard | None]:
@@ -86,16 +84,20 @@ class CitedIn:
     fragments: tuple[str, ...]  # the citing spots' ids, in reading order
 
 
-def cited_in(project: Project, graph: Graph, source: Source) -> dict[str, list[CitedIn]]:
-    """Paragraph anchor → the briefs (at their first citing spot) and claims that cite it, in reading order."""
-    titles = {b.slug: b.title for b in project.briefs}
+def cited_in(project: Project, graph: Graph, source: Source,
+             position: dict[str, int] | None = None) -> dict[str, list[CitedIn]]:
+    """Paragraph anchor → the briefs (at their first citing spot) and claims that cite it, in reading order.
+    `position`: each brief's place in `project.briefs`, if the caller has it (a large site has many sources)."""
+    position = position if position is not None else {b.slug: i for i, b in enumerate(project.briefs)}
     spots: dict[str, dict[str, list[str]]] = defaultdict(dict)  # anchor → brief → spots
     for anchor, brief, spot in graph.cited_at.get(source.id, []):
         spots[anchor].setdefault(brief, []).append(spot)
     out: dict[str, list[CitedIn]] = defaultdict(list)
     for anchor, by_brief in spots.items():
-        for slug in (b.slug for b in project.briefs if b.slug in by_brief):
-            out[anchor].append(CitedIn(titles[slug], f"briefs/{slug}/", tuple(dict.fromkeys(by_brief[slug]))))
+        for at in sorted(position[slug] for slug in by_brief if slug in position):  # the briefs' list order
+            brief = project.briefs[at]
+            spots_in_brief = tuple(dict.fromkeys(by_brief[brief.slug]))
+            out[anchor].append(CitedIn(brief.title, f"briefs/{brief.slug}/", spots_in_brief))
     for claim in project.claims:
         for stance in claim.stances:
             if stance.source == source.id and stance.stance != "silent" and stance.at:

@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, pass_context
+from jinja2 import BaseLoader, BytecodeCache, Environment, StrictUndefined, TemplateNotFound, pass_context
+from jinja2.bccache import Bucket
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from markdown_it import MarkdownIt
@@ -47,6 +48,21 @@ class TemplateFiles(BaseLoader):
                 problems.error(Pos(self.paths.rel(path)), "not UTF-8", "re-save the file as UTF-8")
             raise BuildFailed(problems)
         raise TemplateNotFound(template)
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled by earlier builds in this process (the live server's), in memory only. Jinja
+    checks each against its template's source before using it, so an edited template is compiled again."""
+
+    def __init__(self, code: dict[str, bytes]) -> None:
+        self.code = code  # held by the caller from build to build (IncrementalState.compiled)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
 
 
 def root_of(path: str) -> str:
@@ -103,7 +119,7 @@ class Renderer:
     globals reach only the link tables (`SiteLinks`, digested by `cache.links_digest`) and their arguments."""
 
     def __init__(self, project: Project, paths: Paths, md: MarkdownIt,
-                 read: Callable[[Path], bytes] | None = None) -> None:
+                 read: Callable[[Path], bytes] | None = None, compiled: BytecodeCache | None = None) -> None:
         self.project = project  # for the link tables only
         self.site = project.site
         self.md = md
@@ -111,7 +127,7 @@ class Renderer:
         self._previews: dict[object, str] = {}  # the citation previews the page being rendered holds so far
         self.env = Environment(loader=TemplateFiles(paths, read or (lambda path: read_input(paths.owner(path), path))),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                               lstrip_blocks=True, keep_trailing_newline=True)
+                               lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=compiled)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention,
                                 headings=headings)
         self.env.globals.update(url=self._url, cite=self._cite, cited_line=self._cited_line, anchor_label=anchor_label, head_meta=head_meta,

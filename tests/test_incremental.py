@@ -226,6 +226,22 @@ def test_a_template_change_renders_every_page_again(tmp_path: Path) -> None:
     assert result.written == len(framed) and result.written < first.pages + 1
 
 
+def test_a_template_edited_while_the_server_holds_the_state_is_compiled_again(tmp_path: Path) -> None:
+    # The live server keeps the templates it compiled; an edited one must not be served from that memory.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    held = IncrementalState.open(Paths(root))
+    build(root, out, state=held, jobs=1)
+    assert held.compiled, "the held state keeps what it compiled"
+    base = (ENGINE_ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    for mark in ("first", "second"):
+        write_project(root, {"templates/base.html": base.replace("<body>\n", f"<body>\n<!-- {mark} -->\n", 1)})
+        build(root, out, state=held, finish=False, jobs=1)
+        assert f"<!-- {mark} -->".encode() in (out / "index.html").read_bytes()
+    build(root, out, state=held, jobs=1)
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
 def test_an_engine_change_throws_the_cache_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, out = built_mini(tmp_path)
     rendered, briefs = counting(monkeypatch)

@@ -74,7 +74,11 @@ def feed_fallback(project: Project) -> str | None:
 
 
 def _without_tokens(doc: Document) -> Document:
-    return replace(doc, body=Markdown(doc.body.text, doc.body.pos))
+    """What the state keeps of a loaded brief: not its tokens (the HTML is kept), but its word count, counted
+    here, in the worker, so that a build only counts the briefs that changed."""
+    kept = replace(doc, body=Markdown(doc.body.text, doc.body.pos))
+    kept.words  # noqa: B018 (a cached property: computed now, stored with the result)
+    return kept
 
 
 def brief_paths(paths: Paths) -> list[Path]:

@@ -7,6 +7,8 @@ page shows can escape it, and there is no hand-kept list of what templates read.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 from dataclasses import fields, is_dataclass
 from typing import Any, Iterable
 
@@ -20,6 +22,12 @@ _MEMO_TYPES = (Document, Entity, Source, BriefCard)  # shared by many pages: dig
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _WHOLE: dict[type, bool] = {}  # every field counts (none skipped)
+
+
+def digest(value: Any) -> str:
+    """The digest of a canonical value (tuples of str, int, float, bool, None). marshal's version 2 writes no
+    references between objects, so equal values give equal bytes, and it is several times faster than repr."""
+    return hashlib.sha256(marshal.dumps(value, 2)).hexdigest()
 
 
 class Canon:
@@ -36,8 +44,9 @@ class Canon:
             return tuple(x if type(x) in _PLAIN else self(x) for x in obj)
         if isinstance(obj, str):  # Markup and other str subclasses: their text
             return str(obj)
-        if isinstance(obj, dict):
-            return ("dict", tuple(sorted(((repr(k), self(v)) for k, v in obj.items()), key=lambda kv: kv[0])))
+        if isinstance(obj, dict):  # in its order, which a template iterating over it shows
+            return ("dict", tuple((k if type(k) in _PLAIN else self(k), v if type(v) in _PLAIN else self(v))
+                                  for k, v in obj.items()))
         if isinstance(obj, (list, tuple)):
             return tuple(self(x) for x in obj)
         if isinstance(obj, (set, frozenset)):
@@ -64,7 +73,7 @@ class Canon:
             values = (getattr(obj, name) for name in names)
         value = (kind.__name__, tuple(v if type(v) in _PLAIN else self(v) for v in values))
         if isinstance(obj, _MEMO_TYPES):
-            value = sha(repr(value))  # type: ignore[assignment]
+            value = digest(value)  # type: ignore[assignment]
             self.memo[id(obj)] = (obj, value)  # type: ignore[assignment]
         return value
 
@@ -84,8 +93,8 @@ class Fingerprints:
 
     def __init__(self, site: SiteConfig, links: str, templates: str, engine: str) -> None:
         self.canon = Canon()
-        self.frame = sha(repr((engine, templates, links, self.canon(site))))
+        self.frame = digest((engine, templates, links, self.canon(site)))
 
     def of(self, page: Page) -> str:
         own = (page.path, page.template, page.title, page.description, self.canon(page.context))
-        return sha(repr((self.frame, own)))
+        return digest((self.frame, own))

@@ -128,6 +128,7 @@ class IncrementalState:
         self.inputs: InputRecord | None = None
         self.briefs: dict[str, BriefResult] = {}  # the last build's, by key
         self.outputs: dict[str, OutputState] = {}  # by output folder
+        self.compiled: dict[str, bytes] = {}  # templates compiled in this process (render.CompiledTemplates)
         self._scanned_at = 0
 
     @classmethod

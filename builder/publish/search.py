@@ -53,6 +53,8 @@ INDEXED_MARKER = "indexed-pages.sha256"
 
 
 def _strip_marks(text: str) -> str:
+    if text.isascii():  # nothing to fold or decompose: most names, on every build
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text.translate(_FOLD))
                    if not unicodedata.combining(c))
 
