@@ -130,8 +130,8 @@ class Renderer:
                                lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=compiled)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention,
                                 headings=headings)
-        self.env.globals.update(url=self._url, cite=self._cite, cited_line=self._cited_line, anchor_label=anchor_label, head_meta=head_meta,
-                                chart_timeline=visuals.timeline,
+        self.env.globals.update(url=self._url, cite=self._cite, cited_line=self._cited_line, anchor_label=anchor_label,
+                                head_meta=head_meta, chart_timeline=visuals.timeline,
                                 chart_network=visuals.network, chart_coverage=visuals.coverage)
 
     def links(self, root: str, previews: bool = True) -> SiteLinks:
