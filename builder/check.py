@@ -5,7 +5,6 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html import unescape
 from urllib.parse import unquote, urlsplit
 
@@ -52,44 +51,45 @@ Target = tuple[str, str, str]  # (the URL as written, the site path it points at
 def link_targets(path: str, page: PageLinks) -> tuple[Target, ...]:
     """Where each internal link of the page at `path` points; the build cache keeps these per page."""
     folder = posixpath.dirname(path)
-    # A link that climbs exactly to the site's root ("../../" from briefs/x/) points where the rest of it
-    # points from the root: resolved once for every page at that depth, not once per page. Only for a folder
-    # of plain names (each ".." then cancels one), which every page the engine makes is in.
-    up = "../" * (folder.count("/") + 1) if folder and posixpath.normpath(folder) == folder \
-        and not folder.startswith(("/", "..")) else None
+    up = _up_to_root(folder)
     out = []
     for url in page.links:
-        split = _split_link(url)
-        if split is None:
-            continue
-        link_path, fragment, names_folder = split
-        target = path
-        if link_path:
-            if up and link_path.startswith(up) and not link_path.startswith("/", len(up)):
-                target = _resolve("", link_path[len(up):], names_folder)
-            else:
-                target = _resolve(folder, link_path, names_folder)
-        out.append((url, target, fragment))
+        # The same links are on page after page (the menu, every citation of a source), so each is resolved
+        # once per folder; and one that climbs exactly to the site's root ("../../people/x/" from briefs/y/)
+        # once per depth: below a folder of plain names each ".." cancels one, so the folder's names drop out.
+        key = (up, url) if up and url.startswith(up) else (folder, url)
+        try:
+            found = _RESOLVED[key]
+        except KeyError:
+            if len(_RESOLVED) >= _RESOLVED_MAX:  # the live server checks every edit in one long-lived process
+                _RESOLVED.clear()
+            found = _RESOLVED[key] = _resolve(folder, url)
+        if found is not None:
+            out.append((url, found[0] or path, found[1]))
     return tuple(out)
 
 
-# Both caches are bounded: the live server checks every edit's pages in one long-lived process.
-@lru_cache(maxsize=1 << 16)
-def _split_link(url: str) -> tuple[str, str, bool] | None:
-    """An internal link's path (unquoted), its #fragment and whether it names a folder; None if external.
+_RESOLVED: dict[tuple[str, str], tuple[str, str] | None] = {}  # (folder or climb, url) → `_resolve`'s answer
+_RESOLVED_MAX = 1 << 17
 
-    The same links are on page after page (the menu, the footer, every citation of a source)."""
+
+def _up_to_root(folder: str) -> str | None:
+    """The climb from `folder` to the site's root ("../../" from briefs/x), for a folder of plain names."""
+    if not folder or posixpath.normpath(folder) != folder or folder.startswith(("/", "..")):
+        return None
+    return "../" * (folder.count("/") + 1)
+
+
+def _resolve(folder: str, url: str) -> tuple[str, str] | None:
+    """The site path a link points at from a page in `folder` ("" for the page itself, a link with only a
+    #fragment or ?query) and its #fragment; None for a link out of the site."""
     if is_external(url) or url.startswith("mailto:"):
         return None
     parts = urlsplit(url)
-    return unquote(parts.path), parts.fragment, parts.path.endswith("/")
-
-
-@lru_cache(maxsize=1 << 16)
-def _resolve(folder: str, link_path: str, names_folder: bool) -> str:
-    """The site path a link's path points at from a page in `folder`."""
-    target = posixpath.normpath(posixpath.join(folder, link_path))
-    return posixpath.join(target, "index.html") if names_folder else target
+    if not parts.path:
+        return "", parts.fragment
+    target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+    return posixpath.join(target, "index.html") if parts.path.endswith("/") else target, parts.fragment
 
 
 def check_targets(pages: dict[str, tuple[set[str] | frozenset[str], tuple[Target, ...]]], files: set[str],

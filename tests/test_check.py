@@ -50,7 +50,7 @@ def test_links_resolve_as_each_would_alone() -> None:
 
 
 @settings(max_examples=300, deadline=None, database=None)
-@given(st.sampled_from(PATHS + ["x/y/z/index.html"]),
+@given(st.sampled_from(PATHS + ["x/y/z/index.html", "people/y/index.html"]),
        st.lists(st.lists(st.sampled_from(["..", ".", "", "a", "b", "index.html", "%2E%2E", "a#f", "b?q"]),
                          max_size=6).map("/".join), max_size=8))
 def test_any_link_resolves_as_it_would_alone(path: str, links: list[str]) -> None:
