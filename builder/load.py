@@ -135,8 +135,14 @@ class Loader:
         if values is None:
             return None
         self.language = values["language"]
+        per_page = values["briefs_per_page"]
+        if per_page is not None and per_page < 1:
+            self.problems.error(Pos(rel, values["_lines"].get("briefs_per_page", 1)),
+                                f"briefs_per_page is {per_page}: a page must show at least one brief",
+                                "give a whole number of 1 or more, or leave it out for 50")
+            return None
         return SiteConfig(values["title"], values["description"], values["language"], values["base_url"],
-                          values["author"], Pos(rel, 1), values["updated"])
+                          values["author"], Pos(rel, 1), values["updated"], per_page or 50)
 
     def sources(self) -> list[Source]:
         def build(v: dict[str, Any], pos: Pos) -> Source:

@@ -89,6 +89,7 @@ class SiteConfig:
     author: str | None
     pos: Pos
     updated: str | None = None  # the day the briefing last changed, for the feed
+    briefs_per_page: int = 50  # the briefs list is cut into pages of this many; the home page shows the first
 
 
 @dataclass(frozen=True)

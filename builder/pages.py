@@ -9,7 +9,7 @@ that needs more gets it here, never by reaching into the project.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -70,13 +70,49 @@ def frame(project: Project, has_feed: bool) -> Context:
 
 # -- one context per page kind --------------------------------------------------------------------
 def home_context(project: Project, graph: Graph, lookups: Lookups) -> Context:
+    """The home page lists the first page of briefs (a site of thousands would make it megabytes), and links
+    to the whole list when there are more."""
+    cards = list(lookups.cards.values())
     return {"bullets": project.home.bullets, "key_numbers": project.home.key_numbers,
             "disputed": [c for c in project.claims if c.disputed], "as_of": reading.as_of(project),
-            "briefs": list(lookups.cards.values()), "people": project.people, "sources": project.sources}
+            "briefs": cards[:project.site.briefs_per_page], "brief_count": len(cards), "people": project.people,
+            "sources": project.sources}
 
 
-def briefs_context(project: Project, lookups: Lookups) -> Context:
-    return {"briefs": list(lookups.cards.values())}
+@dataclass(frozen=True)
+class Pager:
+    """Where one page of the briefs list sits among the others (site paths, for `url`)."""
+
+    number: int  # from 1
+    count: int  # pages in all
+    first: int  # the first brief's place in the whole list, from 1
+    last: int
+    total: int  # briefs in all
+    previous: str | None
+    next: str | None
+
+
+def briefs_list_path(number: int) -> str:
+    """Page `number` of the briefs list: briefs/ first, then briefs/page/2/ … as Hugo and Zola name them."""
+    return "briefs/" if number == 1 else f"briefs/page/{number}/"
+
+
+def briefs_pages(project: Project, lookups: Lookups) -> list[Page]:
+    """The briefs list, `briefs_per_page` to a page (one page, perhaps empty, when there are few)."""
+    site, cards = project.site, list(lookups.cards.values())
+    per = site.briefs_per_page
+    chunks = [cards[at:at + per] for at in range(0, len(cards), per)] or [[]]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        pager = Pager(number, len(chunks), (number - 1) * per + 1, (number - 1) * per + len(chunk), len(cards),
+                      briefs_list_path(number - 1) if number > 1 else None,
+                      briefs_list_path(number + 1) if number < len(chunks) else None)
+        title = "Briefs" if number == 1 else f"Briefs, page {number} of {len(chunks)}"
+        pages.append(Page(path=briefs_list_path(number) + "index.html", template="briefs.html", title=title,
+                          description=f"Every brief of {site.title}." if len(chunks) == 1 else
+                          f"Briefs {pager.first}–{pager.last} of {pager.total} in {site.title}.",
+                          context={"briefs": chunk, "pager": pager}))
+    return pages
 
 
 def brief_context(project: Project, graph: Graph, brief: Document, body: str, lookups: Lookups) -> Context:
@@ -137,9 +173,7 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
     site = project.site
     lookups = Lookups(project, graph)
     pages = [Page(path="index.html", template="home.html", title=site.title, description=site.description,
-                  context=home_context(project, graph, lookups)),
-             Page(path="briefs/index.html", template="briefs.html", title="Briefs",
-                  description=f"Every brief of {site.title}.", context=briefs_context(project, lookups))]
+                  context=home_context(project, graph, lookups)), *briefs_pages(project, lookups)]
     for brief in project.briefs:
         pages.append(Page(path=f"briefs/{brief.slug}/index.html", template="brief.html", title=brief.title,
                           description=brief.summary,

@@ -156,6 +156,8 @@ SITE = {
     "author": Field("str", "who publishes the briefing, shown in the footer and the feed"),
     "updated": Field("str", "the day the briefing last changed (YYYY-MM-DD): the Atom feed's date for "
                      "briefs without their own; never invented"),
+    "briefs_per_page": Field("int", "how many briefs each page of the briefs list shows, and the home page at "
+                             "most (50 when not given)"),
 }
 
 SOURCE_INGEST = {

@@ -1,7 +1,8 @@
 """A fixture project at the scale the reader's pages must hold: 12 sources and 40 people, briefs whose
 citations run over several paragraphs of one source (to collapse) and quote them, a block quotation, claims
 with every kind of stance and one source left unassessed, a dated timeline event beside undated ones, a source
-with a publication date and one with a URL long enough to widen a careless page, and an about page.
+with a publication date and one with a URL long enough to widen a careless page, an about page, and a briefs
+list of two briefs a page (so it runs to a second page).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def claims() -> str:
 
 def files() -> dict[str, str]:
     out = {"content/site.yaml": f"title: Newsroom Briefing\ndescription: A briefing drawn from twelve dispatches."
-                                f"\nlanguage: en\nupdated: \"{UPDATED}\"\n"}
+                                f"\nlanguage: en\nupdated: \"{UPDATED}\"\nbriefs_per_page: 2\n"}
     out["content/people.yaml"] = "".join(
         f"- id: p{i}\n  name: {name(i)}\n  role: Official number {i}\n  profile: Named in the dispatches "
         f"[@s{i % SOURCES}].\n" for i in range(PEOPLE))

@@ -251,6 +251,34 @@ def test_briefs_have_contents_neighbours_and_reading_time(site: Built) -> None:
     assert sum(len(p.select("a.next")) for p in pagers if p) == len(briefs) - 1
 
 
+def test_the_briefs_list_runs_over_pages_and_lists_every_brief_once(large: Built) -> None:
+    # The newsroom shows two briefs a page: the home page lists the first two and links to the whole list.
+    lists = sorted(p for p in large.soups if p == "briefs/index.html" or p.startswith("briefs/page/"))
+    assert lists[0] == "briefs/index.html" and len(lists) >= 2
+    listed: list[str] = []
+    for path in lists:
+        cards = [large.target(path, a["href"])[0] for a in large.soups[path].select("ul.cards li > a")]
+        assert 1 <= len(cards) <= 2, path
+        listed += cards
+    assert sorted(listed) == sorted(large.kind("briefs")), "every brief on exactly one page of the list"
+    for before, after in zip(lists, lists[1:]):  # each page leads to the next and back
+        assert large.target(before, large.soups[before].select_one("a[rel=next]")["href"])[0] == after
+        assert large.target(after, large.soups[after].select_one("a[rel=prev]")["href"])[0] == before
+    home = large.soups["index.html"].select_one("section[aria-labelledby=briefs-h]")
+    assert len(home.select("ul.cards li")) == 2
+    more = [a for a in home.select("a") if a.get_text().startswith("All ")]
+    assert more and large.target("index.html", more[0]["href"])[0] == "briefs/index.html"
+    assert f"All {len(listed)} briefs" in more[0].get_text()
+
+
+def test_a_briefs_page_size_below_one_is_an_error_at_its_line(tmp_path: Path) -> None:
+    from tests.conftest import SITE_YAML, mini_files
+    root = write_project(tmp_path / "p", {**mini_files(), "content/site.yaml": SITE_YAML + "briefs_per_page: 0\n"})
+    result = run_cli("--project", str(root), "check")
+    assert result.returncode == 1
+    assert "content/site.yaml:4: error: briefs_per_page is 0" in result.stderr + result.stdout
+
+
 def test_block_quotations_say_whose_words_they_are(site: Built) -> None:
     quotes = [fig for page in site.kind("briefs").values() for fig in page.select("figure.quote")]
     for fig in quotes:
