@@ -55,9 +55,15 @@ def link_targets(path: str, page: PageLinks) -> tuple[Target, ...]:
     out = []
     for url in page.links:
         # The same links are on page after page (the menu, every citation of a source), so each is resolved
-        # once per folder; and one that climbs exactly to the site's root ("../../people/x/" from briefs/y/)
-        # once per depth: below a folder of plain names each ".." cancels one, so the folder's names drop out.
-        key = (up, url) if up and url.startswith(up) else (folder, url)
+        # once per folder; one that climbs exactly to the site's root ("../../people/x/" from briefs/y/) once
+        # per depth (below a folder of plain names each ".." cancels one, so the folder's names drop out); and
+        # one to a place on the page itself ("#c3") once for the whole site.
+        if url.startswith(("#", "?")):
+            key = ("", url)
+        elif up and url.startswith(up):
+            key = (up, url)
+        else:
+            key = (folder, url)
         try:
             found = _RESOLVED[key]
         except KeyError:

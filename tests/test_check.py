@@ -39,7 +39,7 @@ def test_a_page_gives_its_ids_and_links_and_a_quotations_source() -> None:
 
 PATHS = ["index.html", "briefs/x/index.html", "a/b/c/page.html", "a//b/c.html", "a/./b/c.html", "../a/b.html",
          "/a/b.html", "a/b/", "a/b//", "a/../b/c.html", "people/index.html"]
-URLS = ["", "#a", "../", "../../", "../..", "../../../x", "../..//x", "/abs", "./a/../b/", "%2E%2E/x", "a%2F",
+URLS = ["", "#a", "?q#x", "#a//b", "#a:b", "#a\tb", "../", "../../", "../..", "../../../x", "../..//x", "/abs", "./a/../b/", "%2E%2E/x", "a%2F",
         "x?q=1#f", "../../people/x/index.html#p%201", "mailto:a", "http://x", "//x", "..", "./",
         "../../a/./b/../c", ".././../x/", "../../../../", "people/x/"]
 
@@ -51,7 +51,7 @@ def test_links_resolve_as_each_would_alone() -> None:
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.sampled_from(PATHS + ["x/y/z/index.html", "people/y/index.html"]),
-       st.lists(st.lists(st.sampled_from(["..", ".", "", "a", "b", "index.html", "%2E%2E", "a#f", "b?q"]),
+       st.lists(st.lists(st.sampled_from(["..", ".", "", "a", "b", "index.html", "%2E%2E", "a#f", "b?q", "#", "?", ":"]),
                          max_size=6).map("/".join), max_size=8))
 def test_any_link_resolves_as_it_would_alone(path: str, links: list[str]) -> None:
     # Twice: the second time from the caches the first filled.
