@@ -3,10 +3,16 @@
     python -m bench._measure --stdout F --stderr F [--cwd DIR] [--timeout S] -- CMD...
 
 Started fresh for every measurement, so that getrusage(RUSAGE_CHILDREN) covers exactly the command's process
-tree. Peak memory is reported two ways:
+tree. Peak memory is reported three ways:
   * maxrss_kib: ru_maxrss of RUSAGE_CHILDREN, the largest single process of the tree (kernel accounting);
-  * tree_kib: the largest sum of VmRSS over the whole tree, sampled every 50 ms from /proc (catches worker pools,
-    whose processes each stay small).
+  * tree_pss_kib: the largest sum of PSS (`Pss:` of /proc/<pid>/smaps_rollup) over the whole tree, sampled every
+    50 ms (catches worker pools, whose processes each stay small). PSS charges a page shared by k processes 1/k
+    to each, so the copy-on-write pages forked workers share with their parent count once in the sum; a process
+    whose smaps_rollup cannot be read counts its RSS instead. Reading smaps_rollup walks the process's page
+    tables (about 20 ms per GiB here), so on a large tree the PSS samples are spaced out to keep the sampler under
+    a tenth of one core (pss_samples says how many were taken);
+  * tree_kib: the largest sum of VmRSS over the tree, sampled alike (counts every shared page once per process
+    that maps it, so it overstates a forked pool: kept for reference).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 
 def _children(pid: int) -> list[int]:
@@ -43,16 +50,58 @@ def _rss_kib(pid: int) -> int:
         return 0
 
 
-def _tree_rss(root: int) -> int:
-    total, stack, seen = 0, [root], set()
+def _pss_kib(pid: int) -> int:
+    """The process's proportional set size; its RSS when smaps_rollup is unreadable (an older kernel, a process
+    that just ended, another user's)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return _rss_kib(pid)
+
+
+def _tree_pids(root: int) -> list[int]:
+    pids, stack, seen = [], [root], set()
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += _rss_kib(pid)
+        pids.append(pid)
         stack += _children(pid)
-    return total
+    return pids
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) in KiB over the process tree under `root`, root included."""
+    pids = _tree_pids(root)
+    return sum(_rss_kib(pid) for pid in pids), sum(_pss_kib(pid) for pid in pids)
+
+
+SAMPLE_SECONDS = 0.05
+PSS_MAX_SHARE = 0.1  # of one core, for reading smaps_rollup: the cores are the ones the command is timed on
+
+
+class TreeSampler:
+    """Peak RSS sum and peak PSS sum of a process tree, over repeated samples."""
+
+    def __init__(self, root: int, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.root, self.clock = root, clock
+        self.peak_rss = self.peak_pss = self.pss_samples = 0
+        self.next_pss = 0.0
+
+    def sample(self) -> None:
+        pids = _tree_pids(self.root)
+        self.peak_rss = max(self.peak_rss, sum(_rss_kib(pid) for pid in pids))
+        start = self.clock()
+        if start < self.next_pss:
+            return
+        self.peak_pss = max(self.peak_pss, sum(_pss_kib(pid) for pid in pids))
+        self.pss_samples += 1
+        self.next_pss = start + max(SAMPLE_SECONDS, (self.clock() - start) / PSS_MAX_SHARE)
 
 
 def main() -> int:
@@ -64,15 +113,15 @@ def main() -> int:
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
-    peak = [0]
     done = threading.Event()
     with open(args.stdout, "wb") as out, open(args.stderr, "wb") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=args.cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        sampler = TreeSampler(proc.pid)
 
         def sample() -> None:
-            while not done.wait(0.05):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
+            while not done.wait(SAMPLE_SECONDS):
+                sampler.sample()
 
         th = threading.Thread(target=sample, daemon=True)
         th.start()
@@ -87,7 +136,8 @@ def main() -> int:
         done.set()
         th.join()
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    json.dump({"rc": rc, "wall": wall, "maxrss_kib": ru.ru_maxrss, "tree_kib": peak[0],
+    json.dump({"rc": rc, "wall": wall, "maxrss_kib": ru.ru_maxrss, "tree_kib": sampler.peak_rss,
+               "tree_pss_kib": sampler.peak_pss, "pss_samples": sampler.pss_samples,
                "user": ru.ru_utime, "sys": ru.ru_stime, "timed_out": timed_out}, sys.stdout)
     return 0
 

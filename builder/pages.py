@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from markupsafe import Markup
 
 from builder import meta, reading, visuals
 from builder.model import BriefCard, Claim, Document, Entity, Graph, Mention, Page, Project, Source, Stance
@@ -121,7 +120,9 @@ def brief_context(project: Project, graph: Graph, brief: Document, body: str, lo
     cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
     cited += [s for s in brief.sources if s not in cited]
     before, after = reading.neighbours(project, brief, lookups.position[brief.slug])
-    return {"brief": brief, "body": Markup(body), "named": named,
+    # `body` is the brief's text as the build rendered it (Markdown's raw HTML off): brief.html marks it safe
+    # as it is shown, so the context holds the build's own string, not a copy of 10,000 briefs' HTML.
+    return {"brief": brief, "body": body, "named": named,
             "cited": [sources[s] for s in cited if s in sources],
             "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": lookups.as_of,
             "minutes": reading.reading_minutes(brief), "before": before, "after": after,

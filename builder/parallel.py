@@ -7,6 +7,7 @@ is unavailable, the work runs in this process: starting workers would cost more 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -59,6 +60,10 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, s
         return _serial(work, items, progress)
     results: list[R | None] = [None] * len(items)
     _job = (work, items)  # type: ignore[assignment]
+    # The model is shared with the workers page by page until someone writes to it; a collection in a
+    # worker would write to every object it walks, copying the whole model into each worker. Frozen, the
+    # objects made so far are left out of collections (as the gc module's documentation advises for fork).
+    gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             done = 0
@@ -70,6 +75,7 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, s
                     progress(done)
     finally:
         _job = None
+        gc.unfreeze()
     return results  # type: ignore[return-value]
 
 

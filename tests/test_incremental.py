@@ -211,6 +211,30 @@ def test_a_damaged_output_folder_is_repaired(tmp_path: Path) -> None:
     assert snapshot(out) == clean_build(root, tmp_path)
 
 
+def test_a_held_state_reports_the_contents_warnings_again_and_loads_the_content_again_when_it_changes(
+        tmp_path: Path) -> None:
+    # The live server keeps the content but the briefs while only briefs change: its warnings must still be
+    # reported by every build, and an edit of the content must be seen.
+    files = mini_files()
+    files["content/sources.yaml"] = str(files["content/sources.yaml"]) + '    drop: ["^No such line$"]\n'
+    root = write_project(tmp_path / "mini", files)
+    out = root / "site"
+    held = IncrementalState.open(Paths(root))
+    first = build(root, out, state=held, jobs=1)
+    content_warnings = sorted(str(p) for p in first.problems.warnings if "sources.yaml" in str(p))
+    assert content_warnings, "the fixture has an ingest pattern that matches nothing"
+    loaded = held.content
+    append(root / "content/briefs/resignation.md", "\nThe port reopened [@port-news#p5].\n")
+    again = build(root, out, state=held, jobs=1, finish=False)
+    assert held.content is loaded, "a brief edit does not load the content again"
+    assert sorted(str(p) for p in again.problems.warnings if "sources.yaml" in str(p)) == content_warnings
+    edit(root / "content/people.yaml", "role: Deputy minister", "role: Acting minister")
+    build(root, out, state=held, jobs=1)
+    assert held.content is not loaded
+    assert b"Acting minister" in (out / "people/lis/index.html").read_bytes()
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
 def test_a_template_change_renders_every_page_again(tmp_path: Path) -> None:
     root = write_project(tmp_path / "mini", mini_files())
     out = root / "site"

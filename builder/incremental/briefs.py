@@ -17,7 +17,7 @@ from builder import integrity, meta, publish, schema
 from builder.config import Paths
 from builder.incremental.fingerprints import links_digest
 from builder.incremental.inputs import Snapshot, sha
-from builder.incremental.state import IncrementalState
+from builder.incremental.state import HeldContent, IncrementalState
 from builder.load import Loader, load_content, with_briefs
 from builder.markup import create_markdown, render_markdown
 from builder.matcher import EntityMatcher
@@ -126,6 +126,25 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
     return [results[path] for path in files]
 
 
+def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, state: IncrementalState) -> Project | None:
+    """Everything but the briefs, as `load_content` and `meta.with_base_url` give it, with the problems they
+    find. The state keeps the result (in memory) under a digest of every input but the briefs, the engine and
+    the environment's settings, taken after the files were read: while an editor works on a brief, the live
+    server does not load the people, sources and claims again."""
+    leaving_out = paths.content / "briefs"
+    held = state.content
+    if held is not None and held.inputs == snapshot.digest(state.engine, leaving_out):
+        problems.extend(held.problems)
+        return held.project
+    found = Problems()
+    project = load_content(Loader(paths, create_markdown(), found, snapshot.read))
+    if project is not None:
+        project = meta.with_base_url(project, found)
+    problems.extend(found.items)
+    state.content = HeldContent(snapshot.digest(state.engine, leaving_out), project, list(found.items))
+    return project
+
+
 def load_and_resolve(paths: Paths, problems: Problems, snapshot: Snapshot | None = None,
                      state: IncrementalState | None = None, progress: Progress | None = None,
                      jobs: int | None = None) -> tuple[Project, Graph, dict[str, dict[str, str]]]:
@@ -133,9 +152,7 @@ def load_and_resolve(paths: Paths, problems: Problems, snapshot: Snapshot | None
     and `resolve` give them, with the briefs from the state where they are unchanged."""
     state = state or IncrementalState(paths, None)
     snapshot = snapshot or state.scan()
-    project = load_content(Loader(paths, create_markdown(), problems, snapshot.read))
-    if project is not None:
-        project = meta.with_base_url(project, problems)
+    project = load_content_once(paths, problems, snapshot, state)
     results = load_briefs(paths, project, snapshot, state, progress or Progress(), jobs)
     for result in results:
         problems.extend(result.load_problems)

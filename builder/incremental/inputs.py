@@ -125,13 +125,16 @@ class Snapshot:
         stamp = self.stamps.get(str(path))
         return stamp[3] if stamp and stamp[:3] != REFUSED else None
 
-    def digest(self, engine: str) -> str:
-        """All inputs, the engine and the settings it reads from the environment, in one digest."""
+    def digest(self, engine: str, leaving_out: Path | None = None) -> str:
+        """All inputs (but those under `leaving_out`), the engine and the settings it reads from the
+        environment, in one digest."""
         h = hashlib.sha256(engine.encode())
         for key in ENV_INPUTS:
             h.update(f"\0{key}={os.environ.get(key, '')}".encode())
+        skip = str(leaving_out) + os.sep if leaving_out is not None else None
         for path, stamp in sorted(self.stamps.items()):
-            h.update(f"\0{path}\0{stamp[3]}".encode("utf-8", "surrogateescape"))
+            if skip is None or not path.startswith(skip):
+                h.update(f"\0{path}\0{stamp[3]}".encode("utf-8", "surrogateescape"))
         return h.hexdigest()
 
     def under(self, folders: list[Path]) -> str:

@@ -6,6 +6,8 @@ store (PROJECT/.cache/build.sqlite3) and saves it back. It holds:
 - the inputs: every input file's stamp and the digest of the bytes read (`inputs.Snapshot`);
 - the briefs: each brief's load, resolve and render result, keyed by the digest of the brief's bytes as read
   and by what it reads of the rest (`briefs.brief_key`);
+- the content but the briefs (people, sources with their seeds, claims, pages…) as loaded, in memory only:
+  the live server loads it again only when one of those files changed;
 - per output folder: each page's fingerprint (`fingerprints.Fingerprints`), each file's digest and inode, each
   page's anchors and links, and the last build's problems, so a build with nothing to do still reports them.
 
@@ -25,7 +27,7 @@ from pathlib import Path
 from builder.config import Paths
 from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
 from builder.incremental.store import Store
-from builder.model import BriefResult
+from builder.model import BriefResult, Project
 from builder.problems import Problem
 
 Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...]]  # a page's ids, and where its links point
@@ -53,6 +55,15 @@ class OutputState:
     spare: str = ""  # the folder in .cache/ holding the site this build replaced, for the next to recycle
     engine: str = ""  # the engine that made it: a state from other code is not used
     links: dict[str, Links] = field(default_factory=dict)  # page path → its anchors and link targets
+
+
+@dataclass
+class HeldContent:
+    """The content but the briefs as loaded (`briefs.load_content_once`), and the problems loading it found."""
+
+    inputs: str  # Snapshot.digest(engine, leaving_out=the briefs folder) of the bytes it was loaded from
+    project: Project | None
+    problems: list[Problem]
 
 
 Walk = dict[str, tuple[int, int, int]]  # site path → (size, inode, mtime_ns)
@@ -129,6 +140,7 @@ class IncrementalState:
         self.briefs: dict[str, BriefResult] = {}  # the last build's, by key
         self.outputs: dict[str, OutputState] = {}  # by output folder
         self.compiled: dict[str, bytes] = {}  # templates compiled in this process (render.CompiledTemplates)
+        self.content: HeldContent | None = None  # the last build's content but the briefs (memory only)
         self._scanned_at = 0
 
     @classmethod

@@ -14,7 +14,7 @@ import pickle
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
+from typing import Any, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 TAG = 32  # bytes of HMAC-SHA256 in front of each row
@@ -113,14 +113,15 @@ class Store:
         """Write `items`; with `keep`, also delete rows under `keep_prefix` not in it once they pile up."""
         if self.db is None or not items and keep is None:
             return
-        try:
-            rows = []
+        def rows() -> Iterator[tuple[str, bytes]]:  # one pickled row at a time: 10,000 briefs' are 300 MB
             for key, value in items.items():
                 payload = pickle.dumps(value, protocol=5)
-                rows.append((key, self._tag(key, payload) + payload))
+                yield key, self._tag(key, payload) + payload
+
+        try:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
-                self.db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)", rows)
+                self.db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)", rows())
                 if keep is not None:
                     self._prune(keep_prefix, keep)
         except (sqlite3.Error, pickle.PickleError, TypeError, AttributeError):
