@@ -27,15 +27,17 @@ class PageLinks:
 
 def parse_page(html: str) -> PageLinks:
     page = PageLinks()
-    for tag in _ATTR.finditer(html):
-        if "=" not in tag.group(2):
+    ids, links, values = page.ids, page.links, _VALUE.findall
+    for tag, attrs in _ATTR.findall(html):
+        if '="' not in attrs:  # most tags have no attribute value at all: skip them before the regex
             continue
-        for name, value in _VALUE.findall(tag.group(2)):
-            value = unescape(value) if "&" in value else value
+        for name, value in values(attrs):
+            if "&" in value:
+                value = unescape(value)
             if name == "id":
-                page.ids.add(value)
-            elif name != "cite" or tag.group(1) in ("q", "blockquote"):
-                page.links.append(value)
+                ids.add(value)
+            elif name != "cite" or tag in ("q", "blockquote"):
+                links.append(value)
     return page
 
 
@@ -48,18 +50,52 @@ Target = tuple[str, str, str]  # (the URL as written, the site path it points at
 
 def link_targets(path: str, page: PageLinks) -> tuple[Target, ...]:
     """Where each internal link of the page at `path` points; the build cache keeps these per page."""
+    folder = posixpath.dirname(path)
+    up = _up_to_root(folder)
     out = []
     for url in page.links:
-        if is_external(url) or url.startswith("mailto:"):
-            continue
-        parts = urlsplit(url)
-        target = path
-        if parts.path:
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
-            if parts.path.endswith("/"):
-                target = posixpath.join(target, "index.html")
-        out.append((url, target, parts.fragment))
+        # The same links are on page after page (the menu, every citation of a source), so each is resolved
+        # once per folder; one that climbs exactly to the site's root ("../../people/x/" from briefs/y/) once
+        # per depth (below a folder of plain names each ".." cancels one, so the folder's names drop out); and
+        # one to a place on the page itself ("#c3") once for the whole site.
+        if url.startswith(("#", "?")):
+            key = ("", url)
+        elif up and url.startswith(up):
+            key = (up, url)
+        else:
+            key = (folder, url)
+        try:
+            found = _RESOLVED[key]
+        except KeyError:
+            if len(_RESOLVED) >= _RESOLVED_MAX:  # the live server checks every edit in one long-lived process
+                _RESOLVED.clear()
+            found = _RESOLVED[key] = _resolve(folder, url)
+        if found is not None:
+            out.append((url, found[0] or path, found[1]))
     return tuple(out)
+
+
+_RESOLVED: dict[tuple[str, str], tuple[str, str] | None] = {}  # (folder or climb, url) → `_resolve`'s answer
+_RESOLVED_MAX = 1 << 17
+
+
+def _up_to_root(folder: str) -> str | None:
+    """The climb from `folder` to the site's root ("../../" from briefs/x), for a folder of plain names."""
+    if not folder or posixpath.normpath(folder) != folder or folder.startswith(("/", "..")):
+        return None
+    return "../" * (folder.count("/") + 1)
+
+
+def _resolve(folder: str, url: str) -> tuple[str, str] | None:
+    """The site path a link points at from a page in `folder` ("" for the page itself, a link with only a
+    #fragment or ?query) and its #fragment; None for a link out of the site."""
+    if is_external(url) or url.startswith("mailto:"):
+        return None
+    parts = urlsplit(url)
+    if not parts.path:
+        return "", parts.fragment
+    target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+    return posixpath.join(target, "index.html") if parts.path.endswith("/") else target, parts.fragment
 
 
 def check_targets(pages: dict[str, tuple[set[str] | frozenset[str], tuple[Target, ...]]], files: set[str],

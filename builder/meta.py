@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from builder.model import Document, Entity, Page, Project, SiteConfig, Source
 from builder.problems import Pos, Problems
@@ -60,8 +60,8 @@ def with_base_url(project: Project, problems: Problems) -> Project:
 def json_ld(data: dict[str, Any]) -> Markup:
     """A JSON-LD block; '<' is escaped so no text can close the script element early."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return Markup('<script type="application/ld+json">{}</script>').format(
-        Markup(text.replace("<", "\\u003c")))
+    safe = text.replace("<", "\\u003c")
+    return Markup(f'<script type="application/ld+json">{safe}</script>')
 
 
 def publisher(site: SiteConfig) -> dict[str, str]:
@@ -120,6 +120,10 @@ def og_type(page: Page) -> str:
     return "profile" if person else "website"
 
 
+def _meta_tag(prop: str, content: str) -> str:
+    return f'<meta property="{prop}" content="{escape(content)}">'
+
+
 @pass_context
 def head_meta(ctx: Context) -> Markup:
     """The `head_meta()` template global: canonical link, Open Graph tags, feed link and JSON-LD, from the
@@ -127,16 +131,17 @@ def head_meta(ctx: Context) -> Markup:
     page: Page = ctx["page"]
     site: SiteConfig = ctx["site"]
     url = None if page.template in UNLISTED_TEMPLATES else absolute(site, page.path)
-    tag = Markup('<meta property="{}" content="{}">')
-    lines = [Markup('<link rel="canonical" href="{}">').format(url)] if url else []
-    lines += [tag.format("og:title", page.title), tag.format("og:description", page.description),
-              tag.format("og:type", og_type(page)), tag.format("og:site_name", site.title)]
+    # Plain strings with each variable part escaped: what Markup.format gave, at a fraction of its cost on
+    # every page of the site.
+    lines = [f'<link rel="canonical" href="{escape(url)}">'] if url else []
+    lines += [_meta_tag("og:title", page.title), _meta_tag("og:description", page.description),
+              _meta_tag("og:type", og_type(page)), _meta_tag("og:site_name", site.title)]
     if url:
-        lines.append(tag.format("og:url", url))
+        lines.append(_meta_tag("og:url", url))
     if ctx["has_feed"]:
-        lines.append(Markup('<link rel="alternate" type="application/atom+xml" href="{}feed.xml" '
-                            'title="{}">').format(ctx["root"], site.title))
+        lines.append(f'<link rel="alternate" type="application/atom+xml" href="{escape(ctx["root"])}feed.xml" '
+                     f'title="{escape(site.title)}">')
     data = structured_data(site, page)
     if data is not None:
         lines.append(json_ld(data))
-    return Markup("\n").join(lines)
+    return Markup("\n".join(lines))

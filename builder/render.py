@@ -21,6 +21,7 @@ from builder.markup import Links, Ref, render_markdown
 from builder.meta import head_meta
 from builder.model import Markdown, Mention, Page, Project, Source
 from builder.problems import BuildFailed, Pos, Problems
+from builder.reading import CitedIn
 from builder.safeio import UnsafeInput, read_input
 from builder.textutil import fold
 
@@ -129,8 +130,8 @@ class Renderer:
                                lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=compiled)
         self.env.filters.update(md=self._md, md_inline=self._md_inline, source_block=self._source_block, mention=self._mention,
                                 headings=headings)
-        self.env.globals.update(url=self._url, cite=self._cite, anchor_label=anchor_label, head_meta=head_meta,
-                                chart_timeline=visuals.timeline,
+        self.env.globals.update(url=self._url, cite=self._cite, cited_line=self._cited_line, anchor_label=anchor_label,
+                                head_meta=head_meta, chart_timeline=visuals.timeline,
                                 chart_network=visuals.network, chart_coverage=visuals.coverage)
 
     def links(self, root: str, previews: bool = True) -> SiteLinks:
@@ -143,9 +144,7 @@ class Renderer:
     @pass_context
     def _url(self, ctx: Context, target: str) -> str:
         """A site path ("people/x/" or "feed.xml") as a link from the current page."""
-        if target.endswith("/") or target == "":
-            target += "index.html"
-        return ctx["root"] + target
+        return site_url(ctx["root"], target)
 
     @pass_context
     def _md(self, ctx: Context, doc: Markdown | None, spots: bool = False, previews: bool = True) -> Markup:
@@ -188,6 +187,29 @@ class Renderer:
         out.append(escape(text[pos:]))
         return Markup("".join(out))
 
+    @pass_context
+    def _cited_line(self, ctx: Context, anchor: str) -> Markup:
+        """Where a source page's paragraph `anchor` is cited (the page's `cited_in`): each brief at its citing
+        spots, then the claims resting on it. A paragraph of a large site is cited by dozens of briefs, on
+        every paragraph of every source page: plain strings, each variable part escaped, cost a tenth of the
+        same loop in a macro."""
+        places: list[CitedIn] = ctx["cited_in"].get(anchor, [])
+        root = ctx["root"]
+        briefs, claims = [], []
+        for place in places:
+            href, label = escape(site_url(root, place.path)), escape(place.label)
+            first = f'<a href="{href}#{escape(place.fragments[0])}">{label}</a>'
+            if place.path == "claims/":
+                claims.append(first)
+            else:
+                briefs.append(first + "".join(
+                    f' <a href="{href}#{escape(spot)}" aria-label="{label}, citation {number}">{number}</a>'
+                    for number, spot in enumerate(place.fragments[1:], start=2)))
+        out = [f'<span class="cited-in" data-pagefind-ignore>Cited in: {"; ".join(briefs)}</span>'] if briefs else []
+        if claims:
+            out.append(f'<span class="cited-in" data-pagefind-ignore>Claims resting on it: {"; ".join(claims)}</span>')
+        return Markup("".join(out))
+
     def _mention(self, mention: Mention) -> Markup:
         s = mention.sentence
         return Markup(f"{escape(s[:mention.start])}<mark>{escape(s[mention.start:mention.end])}</mark>"
@@ -203,6 +225,13 @@ class Renderer:
         html = template.render(page=page, site=self.site, root=root_of(page.path), **page.context)
         # The highlighting colours weigh more than most pages: only a page that shows code links them.
         return html if 'class="highlight"' in html else _PYGMENTS_LINK.sub("", html, count=1)
+
+
+def site_url(root: str, target: str) -> str:
+    """A site path ("people/x/", "" for the home page, or "feed.xml") as a link from a page at `root`."""
+    if target.endswith("/") or target == "":
+        target += "index.html"
+    return root + target
 
 
 def markdown_html(md: MarkdownIt, doc: Markdown, links: SiteLinks, spots: bool = False,
