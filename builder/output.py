@@ -104,10 +104,11 @@ class PageWorker:
         self.previous = previous
 
     def __call__(self, page: Page) -> PageOut:
-        data = self.renderer.render(page).encode("utf-8")
+        html = self.renderer.render(page)
+        data = html.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         written = self.put(page.path, data, digest)
-        parsed = parse_page(data.decode("utf-8"))
+        parsed = parse_page(html)
         return PageOut(digest, len(data), written, frozenset(parsed.ids), link_targets(page.path, parsed))
 
     def put(self, rel: str, data: bytes, digest: str) -> bool:
