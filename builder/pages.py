@@ -119,7 +119,7 @@ def brief_context(project: Project, graph: Graph, brief: Document, body: str, lo
     named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
     cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
     cited += [s for s in brief.sources if s not in cited]
-    before, after = reading.neighbours(project, brief, lookups.position[brief.slug])
+    before, after = reading.neighbours(project, brief, lookups.position[brief.slug], lookups.cards)
     # `body` is the brief's text as the build rendered it (Markdown's raw HTML off): brief.html marks it safe
     # as it is shown, so the context holds the build's own string, not a copy of 10,000 briefs' HTML.
     return {"brief": brief, "body": body, "named": named,

@@ -52,12 +52,15 @@ def reading_minutes(brief: Document) -> int:
     return max(1, round(brief.words / WORDS_PER_MINUTE))
 
 
-def neighbours(project: Project, brief: Document, at: int | None = None) -> tuple[BriefCard | None, BriefCard | None]:
-    """The briefs before and after this one (`at` in the list, if known), in the order the briefs list shows."""
+def neighbours(project: Project, brief: Document, at: int | None = None,
+               cards: dict[str, BriefCard] | None = None) -> tuple[BriefCard | None, BriefCard | None]:
+    """The briefs before and after this one (`at` in the list, if known), in the order the briefs list shows;
+    `cards`: the build's card of each brief, if it has them (one object per brief is digested once)."""
     if at is None:  # looking it up per brief would make a large site's build quadratic: callers pass it
         at = [b.slug for b in project.briefs].index(brief.slug)
     near = [project.briefs[i] if 0 <= i < len(project.briefs) else None for i in (at - 1, at + 1)]
-    before, after = (BriefCard(b.slug, b.title, b.summary) if b else None for b in near)
+    before, after = ((cards[b.slug] if cards else BriefCard(b.slug, b.title, b.summary)) if b else None
+                     for b in near)
     return before, after
 
 

@@ -102,8 +102,20 @@ class Fingerprints:
 
     def __init__(self, site: SiteConfig, links: str, templates: str, engine: str, earlier: Memo | None = None) -> None:
         self.canon = Canon(earlier)
+        self.shared: dict[int, tuple[Any, Any]] = {}
         self.frame = digest((engine, templates, links, self.canon(site)))
 
     def of(self, page: Page) -> str:
-        own = (page.path, page.template, page.title, page.description, self.canon(page.context))
+        own = (page.path, page.template, page.title, page.description,
+               tuple((key, self.value(value)) for key, value in page.context.items()))
         return digest((self.frame, own))
+
+    def value(self, value: Any) -> Any:
+        """One value of a page's context. Many pages are given the very same object (the frame's menu, the
+        list of sources, a date): digested once per build, by identity. Contexts are not changed once made."""
+        if type(value) in _PLAIN:
+            return value
+        hit = self.shared.get(id(value))
+        if hit is None or hit[0] is not value:
+            hit = self.shared[id(value)] = (value, self.canon(value))
+        return hit[1]
