@@ -188,33 +188,31 @@ def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None
 
 
 # -- the last steps, in the staging folder before the swap ----------------------------------------
-def zip_entry(rel: str) -> zipfile.ZipInfo:
-    """How a site file is stored in the zip: in one folder, deflated, with a fixed time and mode, so two builds
-    match (the bytes are those of zipfile's writestr(..., compresslevel=9))."""
-    info = zipfile.ZipInfo(ZIP_FOLDER + rel, date_time=ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3  # Unix, whatever machine builds
-    info.external_attr = 0o644 << 16
-    return info
-
-
-def site_files_in(site: Path) -> list[str]:
-    """Every file under `site` (but the zip) as a site path, sorted: the zip's order."""
+def write_zip(site: Path, previous: Path | None = None) -> None:
+    """The whole site as one zip: sorted entries, fixed times and modes, so two builds match. Entries of the
+    zip in `previous` (the live site) are reused where their file is unchanged."""
     target = site / ZIP_NAME
-    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p != target and p.is_file())
+    paths = sorted((p for p in site.rglob("*") if p.is_file() and p != target),
+                   key=lambda p: p.relative_to(site).as_posix())
+
+    def entry(rel: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(ZIP_FOLDER + rel, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3  # Unix, whatever machine builds
+        info.external_attr = 0o644 << 16
+        return info
+    # The same bytes as zipfile's writestr(..., compresslevel=9), compressed on every core, and reusing
+    # the last build's entries for unchanged files.
+    zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9,
+                 previous=previous)
 
 
 def finish(site: Path, previous: Path | None, searched: dict[str, str]) -> None:
     """Over the finished pages, before the swap: the search index of the pages `searched` (path → digest of
     its bytes), then the zip of everything; both reuse what they can of `previous`, the live site (search
-    bundles whose pages are unchanged, zip entries of unchanged files). The pages are compressed while
-    Pagefind indexes them (Pagefind keeps both cores busy only part of the time), the index after it."""
-    with zipper.Zipper(site, ZIP_NAME, zip_entry, level=9, previous=previous) as archive:
-        archive.add(site_files_in(site))
-        search.index_site(site, searched, previous)
-        names = site_files_in(site)
-        archive.add(names)
-        archive.write(site / ZIP_NAME, names)
+    bundles whose pages are unchanged, zip entries of unchanged files)."""
+    search.index_site(site, searched, previous)
+    write_zip(site, previous)
     for path in site.rglob("*"):
         if path.is_file():
             os.utime(path, (0, 0))  # as Staging.write does for the pages: fixed times, repeatable trees

@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from builder.parallel import cores
-
 
 class _Old:
     """The last build's zip: each entry's place, and the inodes of the live site's files."""
@@ -80,46 +79,16 @@ def _entry(site: Path, rel: str, info: zipfile.ZipInfo, level: int, old: _Old | 
     return info, raw
 
 
-class Zipper:
-    """A zip being made: each entry is compressed on a spare thread as soon as it is added (so the pages can
-    be compressed while Pagefind indexes them), and the archive is written, in the order asked, at the end."""
-
-    def __init__(self, site: Path, name: str, make_info: Callable[[str], zipfile.ZipInfo], level: int = 9,
-                 previous: Path | None = None) -> None:
-        """`name`: the zip's file name; `previous`: a folder (the live site) whose zip of that name may lend
-        unchanged entries."""
-        self.site, self.make_info, self.level = site, make_info, level
-        self.old = _Old(previous, name) if previous is not None else None
-        self.pool = ThreadPoolExecutor(max(1, cores()))  # zlib lets go of the interpreter while it works
-        self.entries: dict[str, Future[tuple[zipfile.ZipInfo, bytes]]] = {}
-
-    def __enter__(self) -> Zipper:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.pool.shutdown(cancel_futures=True)
-
-    def add(self, names: Iterable[str]) -> None:
-        """Start compressing `names` (paths under the site); a file must not change once added."""
-        for rel in names:
-            if rel not in self.entries:
-                self.entries[rel] = self.pool.submit(_entry, self.site, rel, self.make_info(rel), self.level, self.old)
-
-    def write(self, target: Path, order: Iterable[str]) -> None:
-        """The zip of the entries named in `order` (each added before), in that order."""
-        with zipfile.ZipFile(target, "w") as archive:
-            for rel in order:
-                info, raw = self.entries[rel].result()
-                _append(archive, info, raw)
-
-
 def write(target: Path, site: Path, names: list[str], make_info: Callable[[str], zipfile.ZipInfo],
           level: int = 9, previous: Path | None = None) -> None:
     """Zip `names` (paths under `site`) into `target`, in that order; `make_info(name)` says how each is stored.
     `previous`: a folder (the live site) whose zip of the same name may lend unchanged entries."""
-    with Zipper(site, target.name, make_info, level, previous) as zipper:
-        zipper.add(names)
-        zipper.write(target, names)
+    old = _Old(previous, target.name) if previous is not None else None
+    with ThreadPoolExecutor(max(1, cores())) as pool:  # zlib lets go of the interpreter while it works
+        entries = pool.map(lambda rel: _entry(site, rel, make_info(rel), level, old), names)
+        with zipfile.ZipFile(target, "w") as archive:
+            for info, raw in entries:
+                _append(archive, info, raw)
 
 
 def _append(archive: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
