@@ -18,7 +18,7 @@ from builder.incremental.inputs import REFUSED, Snapshot
 from builder.incremental.state import IncrementalState
 from builder.incremental.store import Store
 from conftest import mini_files, run_cli, write_project
-from test_incremental import clean_build, edit, snapshot
+from test_incremental import append, clean_build, edit, snapshot
 
 DB = Path(".cache") / "build.sqlite3"
 
@@ -87,6 +87,29 @@ def test_flipped_bytes_in_any_row_are_dropped_and_rebuilt_with_a_note(tmp_path: 
         assert snapshot(out) == clean_build(root, tmp_path), key
         stored_now = dict(rows(root))
         assert key in stored_now  # rebuilt
+
+
+def test_a_missing_or_mismatched_pages_row_makes_a_full_build_never_a_wrong_one(tmp_path: Path) -> None:
+    # The output record is two rows: the files (all a build with nothing to do reads) and the pages'
+    # fingerprints and links. Pages of another build, or none, count as no record at all.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    stored = dict(rows(root))
+    pages_key = next(key for key in stored if key.startswith("output-pages:"))
+    assert build(root, out).written == 0  # nothing to do: the pages row is not needed
+    for damage in ("mismatched", "missing"):
+        if damage == "missing":
+            with sqlite3.connect(root / DB) as db:
+                db.execute("DELETE FROM rows WHERE k = ?", (pages_key,))
+        else:  # an authentic pages row of an earlier build
+            edit(root / "content/briefs/resignation.md", "resigned after", "stepped down after")
+            build(root, out)
+            put_raw(root, pages_key, stored[pages_key])
+        append(root / "content/briefs/resignation.md", f"\nThe port reopened ({damage}) [@port-news#p5].\n")
+        result = build(root, out)
+        assert result.written == result.pages, damage  # every page rendered again: no stale page kept
+        assert snapshot(out) == clean_build(root, tmp_path), damage
 
 
 @pytest.mark.parametrize("wrong", ["a string", {"a": "dict"}, 42, None, ["a", "list"]])

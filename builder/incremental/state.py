@@ -21,7 +21,7 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,18 @@ class OutputState:
     spare: str = ""  # the folder in .cache/ holding the site this build replaced, for the next to recycle
     engine: str = ""  # the engine that made it: a state from other code is not used
     links: dict[str, Links] = field(default_factory=dict)  # page path → its anchors and link targets
+    record: str = ""  # names this build's record: its `PageRecord` row in the store carries the same
+
+
+@dataclass
+class PageRecord:
+    """The pages' part of an `OutputState` in the store, a row of its own: a build with nothing to do needs
+    only the files and the problems, and reading the pages' fingerprints, anchors and links too was most of
+    its time at 10,000 briefs."""
+
+    record: str  # the `OutputState.record` it belongs to
+    pages: dict[str, str]
+    links: dict[str, Links]
 
 
 @dataclass
@@ -191,10 +203,18 @@ class IncrementalState:
             self.store.put_many({"brief:" + k: v for k, v in fresh.items()}, "brief:", {"brief:" + k for k in used})
 
     # -- output folders ---------------------------------------------------------------------------
-    def output(self, out: Path) -> OutputState | None:
+    def output(self, out: Path, whole: bool = True) -> OutputState | None:
+        """The last build into `out`; `whole=False`: its files and problems may do (the pages' part is not
+        read from the store)."""
         state = self.outputs.get(str(out))
         if state is None and self.store is not None:
             state = self.store.get("output:" + str(out), OutputState)
+            if state is not None and whole:
+                pages = self.store.get("output-pages:" + str(out), PageRecord)
+                if pages is None or not state.record or pages.record != state.record:
+                    return None  # not the pages of that build: as if there were no record
+                state.pages, state.links = pages.pages, pages.links
+                self.outputs = {str(out): state}
         return state if state is not None and state.engine == self.engine else None
 
     def put_output(self, out: Path, state: OutputState) -> None:
@@ -203,13 +223,16 @@ class IncrementalState:
         that follows once saves pause records it. Its absence from the store is only slower, never wrong: a
         record found there is checked against the files in `out`, inode by inode."""
         state.engine = self.engine
+        state.record = secrets.token_hex(8)
         self.outputs = {str(out): state}  # one site at a time: a server serves one
         if self.store is not None and state.before_finish:
-            self.store.put_many({"output:" + str(out): state})
+            files_part = replace(state, pages={}, links={})
+            self.store.put_many({"output:" + str(out): files_part,
+                                 "output-pages:" + str(out): PageRecord(state.record, state.pages, state.links)})
 
     def unchanged(self, out: Path | None, snapshot: Snapshot) -> OutputState | None:
         """The last build into `out`, when it had the same inputs and `out` still holds what it wrote."""
-        previous = self.output(out) if out is not None else None
+        previous = self.output(out, whole=False) if out is not None else None
         if out is None or previous is None or previous.inputs != snapshot.digest(self.engine):
             return None
         return previous if site_matches(out, previous) else None
