@@ -16,6 +16,7 @@ from pathlib import Path
 
 from builder import publish
 from builder.publish import search
+from builder.incremental.compiled import CompiledTemplates
 from builder.incremental.fingerprints import Fingerprints, Memo, links_digest
 from builder.incremental.inputs import Snapshot, sha
 from builder.incremental.state import OutputState, Walk, unchanged_file, walk_site
@@ -26,7 +27,7 @@ from builder.model import Graph, Page, Project
 from builder.pages import build_pages
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Pos, Problems
-from builder.render import CompiledTemplates, Renderer, pygments_css
+from builder.render import Renderer, pygments_css
 from builder.safeio import UnsafeInput
 from builder.safeloader import input_files
 from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets, environment_fault

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Callable
 
 from jinja2 import BaseLoader, BytecodeCache, Environment, StrictUndefined, TemplateNotFound, pass_context
-from jinja2.bccache import Bucket
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from markdown_it import MarkdownIt
@@ -48,21 +47,6 @@ class TemplateFiles(BaseLoader):
                 problems.error(Pos(self.paths.rel(path)), "not UTF-8", "re-save the file as UTF-8")
             raise BuildFailed(problems)
         raise TemplateNotFound(template)
-
-
-class CompiledTemplates(BytecodeCache):
-    """Templates compiled by earlier builds in this process (the live server's), in memory only. Jinja
-    checks each against its template's source before using it, so an edited template is compiled again."""
-
-    def __init__(self, code: dict[str, bytes]) -> None:
-        self.code = code  # held by the caller from build to build (IncrementalState.compiled)
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
 
 
 def root_of(path: str) -> str:

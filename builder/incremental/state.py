@@ -152,7 +152,7 @@ class IncrementalState:
         self.inputs: InputRecord | None = None
         self.briefs: dict[str, BriefResult] = {}  # the last build's, by key
         self.outputs: dict[str, OutputState] = {}  # by output folder
-        self.compiled: dict[str, bytes] = {}  # templates compiled in this process (render.CompiledTemplates)
+        self.compiled: dict[str, bytes] = {}  # templates compiled in this process (compiled.CompiledTemplates)
         self.content: HeldContent | None = None  # the last build's content but the briefs (memory only)
         self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
         self._scanned_at = 0
