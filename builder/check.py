@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import unescape
 from urllib.parse import unquote, urlsplit
 
@@ -56,34 +57,33 @@ def link_targets(path: str, page: PageLinks) -> tuple[Target, ...]:
     for url in page.links:
         # The same links are on page after page (the menu, every citation of a source), so each is resolved
         # once per folder; one that climbs exactly to the site's root ("../../people/x/" from briefs/y/) once
-        # per depth (below a folder of plain names each ".." cancels one, so the folder's names drop out); and
-        # one to a place on the page itself ("#c3") once for the whole site.
+        # per depth (below a folder of plain names each ".." cancels one, so a stand-in folder of that depth
+        # gives the same answer); and one to a place on the page itself ("#c3") once for the whole site.
         if url.startswith(("#", "?")):
-            key = ("", url)
+            found = _resolved("", url)
         elif up and url.startswith(up):
-            key = (up, url)
+            found = _resolved(_STAND_IN[:2 * (len(up) // 3) - 1], url)
         else:
-            key = (folder, url)
-        try:
-            found = _RESOLVED[key]
-        except KeyError:
-            if len(_RESOLVED) >= _RESOLVED_MAX:  # the live server checks every edit in one long-lived process
-                _RESOLVED.clear()
-            found = _RESOLVED[key] = _resolve(folder, url)
+            found = _resolved(folder, url)
         if found is not None:
             out.append((url, found[0] or path, found[1]))
     return tuple(out)
 
 
-_RESOLVED: dict[tuple[str, str], tuple[str, str] | None] = {}  # (folder or climb, url) → `_resolve`'s answer
-_RESOLVED_MAX = 1 << 17
+_STAND_IN = "_/" * 64  # its first 2n - 1 characters: a folder n plain names deep ("_/_" for "../../", n = 2)
 
 
 def _up_to_root(folder: str) -> str | None:
     """The climb from `folder` to the site's root ("../../" from briefs/x), for a folder of plain names."""
-    if not folder or posixpath.normpath(folder) != folder or folder.startswith(("/", "..")):
+    if not folder or posixpath.normpath(folder) != folder or folder.startswith(("/", "..")) or \
+            folder.count("/") >= 64:
         return None
     return "../" * (folder.count("/") + 1)
+
+
+@lru_cache(maxsize=1 << 17)  # bounded: the live server checks every edit in one long-lived process
+def _resolved(folder: str, url: str) -> tuple[str, str] | None:
+    return _resolve(folder, url)
 
 
 def _resolve(folder: str, url: str) -> tuple[str, str] | None:
