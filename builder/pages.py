@@ -72,8 +72,9 @@ def home_context(project: Project, graph: Graph, lookups: Lookups) -> Context:
     """The home page lists the first page of briefs (a site of thousands would make it megabytes), and links
     to the whole list when there are more."""
     cards = list(lookups.cards.values())
+    paths = reading.claim_paths(project)
     return {"bullets": project.home.bullets, "key_numbers": project.home.key_numbers,
-            "disputed": [c for c in project.claims if c.disputed], "as_of": reading.as_of(project),
+            "disputed": [(c, paths[c.id]) for c in project.claims if c.disputed], "as_of": reading.as_of(project),
             "briefs": cards[:project.site.briefs_per_page], "brief_count": len(cards), "people": project.people,
             "sources": project.sources}
 
@@ -168,6 +169,24 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
             "cited_in": reading.cited_in(project, graph, source, lookups.position)}
 
 
+def claims_pages(project: Project) -> list[Page]:
+    """The ledger: claims/ lists every claim by topic; each topic's page holds its claims with what every
+    source says of them, and leads to the topics before and after it."""
+    topics = reading.ledger(project)
+    near = [(t.name, t.path) for t in topics]
+    pages = [Page(path="claims/index.html", template="claims.html", title="Claims and sources",
+                  description="Each claim the briefing rests on, by topic, with what every source says of it.",
+                  context={"topics": topics})]
+    for at, topic in enumerate(topics):
+        pages.append(Page(path=topic.path + "index.html", template="claims_topic.html",
+                          title=f"Claims about {topic.name}",
+                          description=f"Each claim about {topic.name}, and what every source says of it.",
+                          context={"topic": topic, "sources": project.sources,
+                                   "before": near[at - 1] if at > 0 else None,
+                                   "after": near[at + 1] if at + 1 < len(near) else None}))
+    return pages
+
+
 def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]], has_feed: bool) -> list[Page]:
     """Every page of the site, each with its own context and the shared frame; `bodies`: each brief's text
     as HTML, by slug and then by the root of the page showing it."""
@@ -200,9 +219,7 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
                                       "people it names.",
                           context=source_context(project, graph, source, lookups)))
     if project.claims:
-        pages.append(Page(path="claims/index.html", template="claims.html", title="Claims and sources",
-                          description="Each claim the briefing rests on, and what every source says of it.",
-                          context={"topics": reading.ledger(project), "sources": project.sources}))
+        pages += claims_pages(project)
     if project.events:
         pages.append(Page(path="timeline/index.html", template="timeline.html", title="Timeline",
                           description="The events in the order the sources give them, each cited.",

@@ -12,6 +12,7 @@ from datetime import date as Day
 
 from builder import publish
 from builder.citations import anchor_label
+from builder.textutil import slugify
 from builder.model import BriefCard, Claim, Document, Project, Source, Stance
 from builder.model import Graph
 
@@ -83,8 +84,9 @@ class CitedIn:
     """One place that cites a source paragraph: a brief at a citation's spot, or a claim of the ledger."""
 
     label: str  # the brief's title, or the claim's words
-    path: str  # site path of the page ("briefs/x/" or "claims/")
+    path: str  # site path of the page ("briefs/x/", or "claims/<topic>/" for a claim)
     fragments: tuple[str, ...]  # the citing spots' ids, in reading order
+    claim: bool = False  # a claim of the ledger, not a brief
 
 
 def cited_in(project: Project, graph: Graph, source: Source,
@@ -101,10 +103,11 @@ def cited_in(project: Project, graph: Graph, source: Source,
             brief = project.briefs[at]
             spots_in_brief = tuple(dict.fromkeys(by_brief[brief.slug]))
             out[anchor].append(CitedIn(brief.title, f"briefs/{brief.slug}/", spots_in_brief))
+    claims_at = claim_paths(project)
     for claim in project.claims:
         for stance in claim.stances:
             if stance.source == source.id and stance.stance != "silent" and stance.at:
-                out[stance.at].append(CitedIn(claim.claim, "claims/", (claim.id,)))
+                out[stance.at].append(CitedIn(claim.claim, claims_at[claim.id], (claim.id,), claim=True))
     return dict(out)
 
 
@@ -134,13 +137,51 @@ class Row:
     cells: tuple[Cell, ...]
 
 
-def ledger(project: Project) -> list[tuple[str, list[Row]]]:
-    """The claims by topic (topics in the order they first appear, the one holding a disagreement first),
+@dataclass(frozen=True)
+class Topic:
+    """One topic of the claims ledger, on a page of its own (claims/<slug>/): a ledger of every claim and
+    source on one page grows with both, and one more source weighed on every claim would outgrow the page
+    weight a reader on a slow connection is promised."""
+
+    name: str
+    path: str  # site path of its page, "claims/<slug>/"
+    rows: tuple[Row, ...]
+
+    @property
+    def disputed(self) -> bool:
+        return any(r.claim.disputed for r in self.rows)
+
+
+def ledger(project: Project) -> list[Topic]:
+    """The claims by topic (topics in the order they first appear, those holding a disagreement first),
     disputed claims first within each, and one cell per source."""
     topics: dict[str, list[Row]] = {}
     for claim in project.claims:
         by_source = {s.source: s for s in claim.stances}
         row = Row(claim, tuple(Cell(s, by_source.get(s.id)) for s in project.sources))
         topics.setdefault(claim.topic, []).append(row)
-    ordered = [(t, sorted(rows, key=lambda r: not r.claim.disputed)) for t, rows in topics.items()]
-    return sorted(ordered, key=lambda tr: not any(r.claim.disputed for r in tr[1]))
+    paths = topic_paths(project)
+    ordered = [Topic(t, paths[t], tuple(sorted(rows, key=lambda r: not r.claim.disputed)))
+               for t, rows in topics.items()]
+    return sorted(ordered, key=lambda topic: not topic.disputed)
+
+
+def topic_paths(project: Project) -> dict[str, str]:
+    """Each claims topic's page, "claims/<slug>/": the slug of its name, numbered when two names share one."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for topic in dict.fromkeys(claim.topic for claim in project.claims):
+        base = slugify(topic) or "topic"
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        out[topic] = f"claims/{slug}/"
+    return out
+
+
+def claim_paths(project: Project) -> dict[str, str]:
+    """Each claim's page: its topic's, where its row (`#<claim id>`) is."""
+    topics = topic_paths(project)
+    return {claim.id: topics[claim.topic] for claim in project.claims}

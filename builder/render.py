@@ -183,7 +183,7 @@ class Renderer:
         for place in places:
             href, label = escape(site_url(root, place.path)), escape(place.label)
             first = f'<a href="{href}#{escape(place.fragments[0])}">{label}</a>'
-            if place.path == "claims/":
+            if place.claim:
                 claims.append(first)
             else:
                 briefs.append(first + "".join(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from builder.textutil import slugify
 from conftest import mini_files, run_cli, write_project
 
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "srcset", "cite", "poster", "background",
@@ -208,6 +209,7 @@ def hostile_files() -> dict[str, str | bytes]:
 
 
 # Where each field's hostile text must be visible, as text.
+CLAIM_TOPIC_PAGE = f"claims/{slugify(evil('claim-topic'))}/index.html"  # the claim's topic has a page of its own
 VISIBLE = {
     "site-title": "index.html", "site-description": "index.html", "site-author": "people/novak/index.html",
     "source-title": "sources/port-news/index.html", "source-short": "briefs/resignation/index.html",
@@ -221,7 +223,7 @@ VISIBLE = {
     "org-alias": "organisations/harbour-institute/index.html",
     "org-kind": "organisations/harbour-institute/index.html",
     "org-description": "organisations/harbour-institute/index.html",
-    "claim-text": "claims/index.html", "claim-note": "claims/index.html",
+    "claim-text": "claims/index.html", "claim-note": CLAIM_TOPIC_PAGE, "claim-topic": CLAIM_TOPIC_PAGE,
     "timeline-when": "timeline/index.html", "timeline-event": "timeline/index.html",
     "glossary-term": "glossary/index.html", "glossary-definition": "glossary/index.html",
     "home-bullet": "index.html", "home-number-label": "index.html",

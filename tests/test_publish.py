@@ -296,6 +296,34 @@ def test_page_weight_budget(real_site: Path) -> None:
     assert weights[heaviest] < BUDGET, f"{heaviest}: {weights[heaviest]} bytes of HTML + CSS"
 
 
+def test_pages_stay_within_the_budget_when_an_editor_adds_sources_weighed_on_every_claim(tmp_path: Path) -> None:
+    # The claims ledger grows with claims x sources: an editor who adds two more sources and records a stance
+    # of each on every claim (here: copies of the CBS report, quoting what it quotes) must not outgrow the
+    # page weight readers are promised, nor fail `make test`.
+    root = copy_real_project(tmp_path / "p")
+    sources = (root / "content/sources.yaml").read_text(encoding="utf-8")
+    cbs = next(s for s in yaml.safe_load(sources) if s["id"] == "cbs-thaw")
+    claims = yaml.safe_load((root / "content/claims.yaml").read_text(encoding="utf-8"))
+    for extra in ("cbs-copy-1", "cbs-copy-2"):
+        (root / "seeds" / f"{extra}.txt").write_bytes((root / "seeds" / cbs["seed"]).read_bytes())
+        sources += (f"\n- id: {extra}\n  seed: {extra}.txt\n  title: {json.dumps(cbs['title'])}\n"
+                    f"  title_is_editorial: false\n  short: {json.dumps(extra)}\n  kind: news report\n"
+                    f"  ingest: {json.dumps(cbs['ingest'])}\n")
+        for claim in claims:
+            stance = next(st for st in claim["stances"] if st["source"] == "cbs-thaw")
+            claim["stances"].append({**stance, "source": extra})
+    (root / "content/sources.yaml").write_text(sources, encoding="utf-8")
+    (root / "content/claims.yaml").write_text(yaml.safe_dump(claims, allow_unicode=True, sort_keys=False),
+                                               encoding="utf-8")
+    site = build_project(root, {})
+    pages = html_pages(site)
+    assert any("cbs-copy-2" in html for path, html in pages.items() if path.startswith("claims/"))
+    weights = {path: len(html.encode("utf-8")) + sum(c.stat().st_size for c in linked_css(site, path, html))
+               for path, html in pages.items()}
+    heaviest = max(weights, key=weights.__getitem__)
+    assert weights[heaviest] < BUDGET, f"{heaviest}: {weights[heaviest]} bytes of HTML + CSS"
+
+
 # -- code blocks ----------------------------------------------------------------------------------
 def _luminance(hex_colour: str) -> float:
     h = hex_colour.lstrip("#")

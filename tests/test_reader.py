@@ -6,6 +6,7 @@ checks, claims by topic with "not assessed", search kinds, page weight, and dete
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 import re
 from dataclasses import replace
@@ -233,7 +234,7 @@ def test_back_references_land_on_a_citation(site: Built) -> None:
         for link in page.select(".cited-in a"):
             target, fragment = site.target(path, link["href"])
             spot = site.soups[target].find(id=fragment)
-            assert spot is not None and (target == "claims/index.html" or "cite" in spot.get("class", [])), link
+            assert spot is not None and (target.startswith("claims/") or "cite" in spot.get("class", [])), link
 
 
 # -- 5. briefs --------------------------------------------------------------------------------------
@@ -289,15 +290,29 @@ def test_block_quotations_say_whose_words_they_are(site: Built) -> None:
 
 # -- 6. claims ---------------------------------------------------------------------------------------
 def test_claims_are_grouped_by_topic_and_unrecorded_stances_read_not_assessed(site: Built) -> None:
-    page = site.soups["claims/index.html"]
-    topics = page.select("section.topic")
-    assert topics and all(t.find("h2") and t.find("table", class_="ledger") for t in topics)
-    for row in page.select("tr[id]"):
-        cells = row.select("td")
-        assert cells and all(c.select_one("b:not(.src)").get_text() in
-                             ("Supports", "Contradicts", "Silent", "Unclear", "Not assessed") for c in cells)
+    # claims/ lists every claim under its topic; each topic's page holds the ledger of its claims, one row each.
+    overview = site.soups["claims/index.html"]
+    topics = overview.select("section.topic")
+    assert topics
+    rows: dict[str, str] = {}  # claim id → the topic page holding its row
+    for topic in topics:
+        page_path = site.target("claims/index.html", topic.select_one("h2 a")["href"])[0]
+        page = site.soups[page_path]
+        assert page.find("table", class_="ledger") and page.find("h1")
+        listed = [site.target("claims/index.html", a["href"]) for a in topic.select("li > a")]
+        assert listed and {path for path, _ in listed} == {page_path}
+        for _, claim in listed:
+            assert claim not in rows, f"{claim} under two topics"
+            row = page.find("tr", id=claim)
+            assert row is not None, (page_path, claim)
+            rows[claim] = page_path
+            cells = row.select("td")
+            assert cells and all(c.select_one("b:not(.src)").get_text() in
+                                 ("Supports", "Contradicts", "Silent", "Unclear", "Not assessed") for c in cells)
+    exported = json.loads((site.root / "data/claims.json").read_text(encoding="utf-8"))
+    assert set(rows) == {c["id"] for c in exported["claims"]}, "every claim of the ledger, once"
     if "briefs/brief-0/index.html" in site.soups:  # the fixture leaves one source unassessed on claim-3
-        cell = page.find(id="claim-3").select("td")[-1]
+        cell = site.soups[rows["claim-3"]].find(id="claim-3").select("td")[-1]
         assert cell.select_one("b:not(.src)").get_text() == "Not assessed" and "not-assessed" in cell["class"]
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from builder.textutil import slugify
 from tests.conftest import REPO, real_sources, run_cli
 
 PEOPLE = [p["id"] for p in yaml.safe_load((REPO / "content/people.yaml").read_text(encoding="utf-8"))]
@@ -131,7 +132,8 @@ def test_the_home_page_shows_each_disagreement_with_each_version_and_its_source(
     items = panel.find_all("li")
     assert disputed and len(items) == len(disputed)  # only claims with a real contradicts, unclear ones not
     for claim, item in zip(disputed, items):
-        assert item.find("a")["href"] == f"claims/index.html#{claim['id']}"
+        topic = f"claims/{slugify(claim['topic'])}/index.html"  # the claim's row, on its topic's page
+        assert item.find("a")["href"] == f"{topic}#{claim['id']}"
         versions = item.select_one(".versions")
         for verb, phrase in (("supports", "upported by"), ("contradicts", "ontradicted by"),
                              ("unclear", "left unclear by")):

@@ -42,7 +42,7 @@ _UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-mo
            "pagefind-modular-ui.css", "pagefind-highlight.js")
 # Pages a reader does not search for: lists of other pages (each would match every name on it), the
 # redirects of other spellings, the search page and the not-found page.
-UNSEARCHED_TEMPLATES = frozenset({"home.html", "briefs.html", "entities.html", "sources.html",
+UNSEARCHED_TEMPLATES = frozenset({"home.html", "briefs.html", "entities.html", "sources.html", "claims.html",
                                   "alias.html", "search.html", "404.html"})
 # At most this many pages per bundle. Pagefind needs ~0.3 MB of memory per brief-sized page while it
 # indexes; readers pay per bundle one entry file, one WebAssembly file (72 KB, already compressed) and one

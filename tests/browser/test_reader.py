@@ -21,7 +21,7 @@ WIDTHS = (390, 1280)
 # The page kinds photographed: (name, page, what to do first).
 SHOTS = (("home", "index.html", ""), ("brief", "briefs/the-exchange/index.html", "preview"),
          ("person", "people/kalesnikava/index.html", ""), ("source", "sources/cbs-thaw/index.html", ""),
-         ("claims", "claims/index.html", ""), ("timeline", "timeline/index.html", ""),
+         ("claims", "claims/sanctions/index.html", ""), ("timeline", "timeline/index.html", ""),
          ("search", "search/index.html", "search"))
 SIDEWAYS = """() => {
   const boxes = [...document.querySelectorAll('main *')].filter(el => {
@@ -158,6 +158,9 @@ def test_the_claims_page_scrolls_sideways_neither_as_a_page_nor_in_a_box_at_390p
     any_site = any_site[0]
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(any_site.url_for("claims/index.html"), wait_until="load")
+    page.click("section.topic h2 a")  # the first topic's ledger (those holding a disagreement come first)
+    page.wait_for_load_state("load")
+    assert page.locator("table.ledger").count() == 1
     found = page.evaluate(SIDEWAYS)
     assert found["page"] <= 390 and found["boxes"] == [], found
     # on a wide screen the source names stay in view while the claims scroll by
@@ -185,8 +188,8 @@ def test_axe_passes_on_the_large_fixture_with_a_preview_open(large: Any, large_c
     tab = large_contexts[scheme].context.new_page()
     problems = []
     try:
-        for rel in ("index.html", "briefs/brief-1/index.html", "claims/index.html", "sources/index.html",
-                    "sources/s1/index.html", "timeline/index.html"):
+        for rel in ("index.html", "briefs/brief-1/index.html", "claims/index.html", "claims/talks/index.html",
+                    "sources/index.html", "sources/s1/index.html", "timeline/index.html"):
             tab.goto(large.url_for(rel), wait_until="load")
             if rel.startswith("briefs/"):
                 _open_preview(tab)
