@@ -47,7 +47,7 @@ _ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
 # page would hold two elements with one id (and "skip to content" would jump to the wrong one).
 PAGE_IDS = frozenset({"a-z", "briefs-h", "checked", "citing", "coverage-h", "disagree", "in-briefs", "in-sources",
                       "main", "named", "network-h", "numbers", "people-h", "search", "sources-h", "story", "text",
-                      "toc-h", "together", "topics-h"})
+                      "toc-h", "together"})
 # Numbered ids the engine makes: paragraph and caption anchors, citation spots (c3) and their previews (pv3),
 # the claims page's topics and the coverage matrix's squares.
 _PAGE_ANCHOR = re.compile(r"(?:p|fig|c|pv|topic-|cov-l)\d+\Z")

@@ -499,6 +499,8 @@ def test_the_ids_markdown_may_not_take_are_the_templates_own() -> None:
     literal = {m for path in (ENGINE_ROOT / "templates").rglob("*.html")
                for m in re.findall(r'\sid="([^"{]+)"', path.read_text(encoding="utf-8"))}
     assert literal <= PAGE_IDS, f"add {sorted(literal - PAGE_IDS)} to markup.PAGE_IDS"
+    # and no more: an id no template uses any longer would refuse an editor's claim or term id for nothing
+    assert PAGE_IDS <= literal, f"remove {sorted(PAGE_IDS - literal)} from markup.PAGE_IDS"
 
 
 def test_check_writes_nothing_not_even_the_cache(built: Path) -> None:
