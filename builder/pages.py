@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-
 from builder import meta, reading, visuals
 from builder.model import BriefCard, Claim, Document, Entity, Graph, Mention, Page, Project, Source, Stance
 from builder.publish import search
@@ -40,6 +39,7 @@ class Lookups:
         self.sources = {s.id: s for s in project.sources}
         self.cards = {b.slug: card(b) for b in project.briefs}  # one per brief: digested once per build
         self.position = {b.slug: i for i, b in enumerate(project.briefs)}
+        self.claim_paths = reading.claim_paths(project)  # claim id → its topic's page
         self.briefs_naming: dict[str, list[BriefCard]] = defaultdict(list)  # entity id → briefs, in brief order
         for brief in project.briefs:
             for entity_id in dict.fromkeys(graph.entities_in_brief.get(brief.slug, [])):
@@ -72,9 +72,9 @@ def home_context(project: Project, graph: Graph, lookups: Lookups) -> Context:
     """The home page lists the first page of briefs (a site of thousands would make it megabytes), and links
     to the whole list when there are more."""
     cards = list(lookups.cards.values())
-    paths = reading.claim_paths(project)
     return {"bullets": project.home.bullets, "key_numbers": project.home.key_numbers,
-            "disputed": [(c, paths[c.id]) for c in project.claims if c.disputed], "as_of": reading.as_of(project),
+            "disputed": [(c, lookups.claim_paths[c.id]) for c in project.claims if c.disputed],
+            "as_of": lookups.as_of,
             "briefs": cards[:project.site.briefs_per_page], "brief_count": len(cards), "people": project.people,
             "sources": project.sources}
 
@@ -166,7 +166,7 @@ def source_context(project: Project, graph: Graph, source: Source, lookups: Look
             "organisations": [e for e in named if e.kind == "organisation"],
             "briefs": [lookups.cards[s] for s in graph.briefs_citing.get(source.id, []) if s in lookups.cards],
             "stances": list(lookups.stances.get(source.id, [])), "spans": spans,
-            "cited_in": reading.cited_in(project, graph, source, lookups.position)}
+            "cited_in": reading.cited_in(project, graph, source, lookups.position, lookups.claim_paths)}
 
 
 def claims_pages(project: Project) -> list[Page]:

@@ -89,11 +89,13 @@ class CitedIn:
     claim: bool = False  # a claim of the ledger, not a brief
 
 
-def cited_in(project: Project, graph: Graph, source: Source,
-             position: dict[str, int] | None = None) -> dict[str, list[CitedIn]]:
+def cited_in(project: Project, graph: Graph, source: Source, position: dict[str, int] | None = None,
+             claims_at: dict[str, str] | None = None) -> dict[str, list[CitedIn]]:
     """Paragraph anchor → the briefs (at their first citing spot) and claims that cite it, in reading order.
-    `position`: each brief's place in `project.briefs`, if the caller has it (a large site has many sources)."""
+    `position` (each brief's place in `project.briefs`) and `claims_at` (`claim_paths`): the caller's, if it
+    has them (a large site has many sources, and each would work them out again)."""
     position = position if position is not None else {b.slug: i for i, b in enumerate(project.briefs)}
+    claims_at = claims_at if claims_at is not None else claim_paths(project)
     spots: dict[str, dict[str, list[str]]] = defaultdict(dict)  # anchor → brief → spots
     for anchor, brief, spot in graph.cited_at.get(source.id, []):
         spots[anchor].setdefault(brief, []).append(spot)
@@ -103,7 +105,6 @@ def cited_in(project: Project, graph: Graph, source: Source,
             brief = project.briefs[at]
             spots_in_brief = tuple(dict.fromkeys(by_brief[brief.slug]))
             out[anchor].append(CitedIn(brief.title, f"briefs/{brief.slug}/", spots_in_brief))
-    claims_at = claim_paths(project)
     for claim in project.claims:
         for stance in claim.stances:
             if stance.source == source.id and stance.stance != "silent" and stance.at:
