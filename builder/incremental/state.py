@@ -152,6 +152,7 @@ class IncrementalState:
         self.inputs: InputRecord | None = None
         self.briefs: dict[str, BriefResult] = {}  # the last build's, by key
         self.outputs: dict[str, OutputState] = {}  # by output folder
+        self._files_read: dict[str, OutputState] = {}  # an output row read without its pages, not read twice
         self.compiled: dict[str, bytes] = {}  # templates compiled in this process (compiled.CompiledTemplates)
         self.content: HeldContent | None = None  # the last build's content but the briefs (memory only)
         self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
@@ -206,15 +207,20 @@ class IncrementalState:
     def output(self, out: Path, whole: bool = True) -> OutputState | None:
         """The last build into `out`; `whole=False`: its files and problems may do (the pages' part is not
         read from the store)."""
-        state = self.outputs.get(str(out))
+        key = str(out)
+        state = self.outputs.get(key)
         if state is None and self.store is not None:
-            state = self.store.get("output:" + str(out), OutputState)
-            if state is not None and whole:
-                pages = self.store.get("output-pages:" + str(out), PageRecord)
+            state = self._files_read.pop(key, None) or self.store.get("output:" + key, OutputState)
+            if state is None or state.engine != self.engine:
+                return None  # other code made it: its pages are not read either
+            if not whole:
+                self._files_read[key] = state  # a build that goes on asks for the whole record next
+            else:
+                pages = self.store.get("output-pages:" + key, PageRecord)
                 if pages is None or not state.record or pages.record != state.record:
                     return None  # not the pages of that build: as if there were no record
                 state.pages, state.links = pages.pages, pages.links
-                self.outputs = {str(out): state}
+                self.outputs = {key: state}
         return state if state is not None and state.engine == self.engine else None
 
     def put_output(self, out: Path, state: OutputState) -> None:
@@ -225,6 +231,7 @@ class IncrementalState:
         state.engine = self.engine
         state.record = secrets.token_hex(8)
         self.outputs = {str(out): state}  # one site at a time: a server serves one
+        self._files_read.clear()
         if self.store is not None and state.before_finish:
             files_part = replace(state, pages={}, links={})
             self.store.put_many({"output:" + str(out): files_part,
