@@ -39,20 +39,22 @@ class Result:
 
 
 def build(root: Path, out: Path | None, strict: bool = False, finish: bool = True,
-          state: IncrementalState | None = None, jobs: int | None = None) -> Result:
+          state: IncrementalState | None = None, jobs: int | None = None, warm: bool = False) -> Result:
     """Build the project at `root` into `out` (or only check it when `out` is None: then nothing is written,
     .cache/ included).
 
     `state`: what the last build left, held in memory by the live server; without it the build loads it from
     the store and saves it back. `finish=False` leaves the search index and zip as the last build made them
-    when the pages changed (the live server, while an editor types). `jobs=1` never forks."""
+    when the pages changed (the live server, while an editor types). `jobs=1` never forks. `warm=True` (the
+    live server's first build) goes through every stage even when nothing changed, writing only what did, so
+    that `state` holds the model, the fingerprints' digests and the compiled templates for the first edit."""
     out = claim_output(root, out) if out is not None else None  # before anything: refuse a folder not ours
     paths = Paths(root)
     own = state is None
     state = state or IncrementalState.open(paths, persist=out is not None)
     progress = Progress()
     try:
-        return _build(paths, out, strict, finish, state, progress, jobs)
+        return _build(paths, out, strict, finish, state, progress, jobs, warm)
     finally:
         # The model, loaded and resolved, lives to the end of the build: frozen once it is made, its million
         # objects (at 10,000 briefs) are no longer walked by every collection, and workers forked to render
@@ -65,11 +67,11 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
 
 
 def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: IncrementalState,
-           progress: Progress, jobs: int | None) -> Result:
+           progress: Progress, jobs: int | None, warm: bool = False) -> Result:
     started = time.perf_counter()
     snapshot = state.scan()
     progress.mark("scan")
-    if previous := state.unchanged(out, snapshot):
+    if not warm and (previous := state.unchanged(out, snapshot)):
         return replay(previous, strict, started, state.notes)
     from builder.incremental.briefs import load_and_resolve
     from builder.output import check_only, plan_site, write_output
@@ -83,6 +85,9 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled,
                          state.digested)
         state.digested = site.digested
+        if warm:  # compiled now (into state.compiled), not by the first edit that renders them
+            for template in {page.template for page in site.pages}:
+                site.renderer.env.get_template(template)
         progress.mark("plan")
     finally:
         state.remember_inputs(snapshot)  # the digests of the bytes read, whatever happens next

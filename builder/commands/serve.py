@@ -114,7 +114,7 @@ class LiveSite:
             return hello + sse("error", "\n".join(self.errors))
         return hello + (sse("warnings", "\n".join(self.warnings)) if self.warnings else b"")
 
-    def rebuild(self, finish: bool = True, catching_up: bool = False) -> bool:
+    def rebuild(self, finish: bool = True, catching_up: bool = False, warm: bool = False) -> bool:
         """Build into `out`; on success tell pages to reload, on failure keep the old site and show why.
 
         `finish=False`, for an edit: the pages now, the search index and zip by `finish_if_idle` later
@@ -122,7 +122,8 @@ class LiveSite:
         try:
             if self.state is None:
                 self.state = IncrementalState.open(Paths(self.root))
-            result = build(self.root, self.out, finish=finish, state=self.state, jobs=1 if self.threaded else None)
+            result = build(self.root, self.out, finish=finish, state=self.state, jobs=1 if self.threaded else None,
+                           warm=warm)
         except BuildFailed as failed:  # the page gets every line, the terminal a summary past 20
             return self._failed([str(p) for p in failed.problems.sorted()], len(failed.problems.errors),
                                 summary(failed.problems.items))
@@ -328,7 +329,9 @@ class LiveServer:
 
     def start(self) -> None:
         """Build once, then serve and watch in the background; returns once the watcher is listening."""
-        self.live.rebuild()  # on every core: no thread runs yet, so forking workers is safe
+        # On every core: no thread runs yet, so forking workers is safe. Warm: even an up-to-date site is
+        # loaded, planned and its templates compiled, so the first edit costs what every later one does.
+        self.live.rebuild(warm=True)
         self.live.threaded = True
         serve_http = functools.partial(self.httpd.serve_forever, poll_interval=POLL_SECONDS)
         for target, name in ((serve_http, "http"), (self._watch, "watch")):
