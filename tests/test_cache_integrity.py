@@ -112,6 +112,30 @@ def test_a_missing_or_mismatched_pages_row_makes_a_full_build_never_a_wrong_one(
         assert snapshot(out) == clean_build(root, tmp_path), damage
 
 
+def test_an_edit_writes_only_the_page_buckets_it_changed_and_a_stale_bucket_is_never_used(tmp_path: Path) -> None:
+    # The pages' fingerprints, anchors and links are stored in buckets; an edit rewrites the buckets of the
+    # pages it changed, and a bucket of another build (authentic, but not the one the record names) makes
+    # the record count as absent: every page rendered again, never a stale one kept.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    before = {k: v for k, v in rows(root) if k.startswith("output-bucket:")}
+    assert len(before) > 1
+    append(root / "content/briefs/resignation.md", "\nThe port reopened [@port-news#p5].\n")
+    assert 0 < build(root, out).written
+    after = {k: v for k, v in rows(root) if k.startswith("output-bucket:")}
+    kept = [k for k in before if after.get(k) == before[k]]
+    assert kept and len(kept) < len(before)  # some rewritten (the edited brief's), the others left as they were
+    changed = next(k for k in before if after.get(k) != before[k])
+    edit(root / "content/briefs/resignation.md", "The port reopened", "The port opened")
+    build(root, out)
+    put_raw(root, changed, before[changed])  # an authentic bucket, of an earlier build
+    append(root / "content/briefs/resignation.md", "\nThe port closed again [@port-news#p5].\n")
+    result = build(root, out)
+    assert result.written == result.pages
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
 @pytest.mark.parametrize("wrong", ["a string", {"a": "dict"}, 42, None, ["a", "list"]])
 def test_an_authentic_row_of_the_wrong_type_is_dropped_and_rebuilt(tmp_path: Path, wrong: object) -> None:
     root = write_project(tmp_path / "mini", mini_files())

@@ -13,10 +13,13 @@ from dataclasses import fields, is_dataclass
 from typing import Any, Iterable
 
 from builder.incremental.inputs import sha
-from builder.model import BriefCard, Document, Entity, Markdown, Page, Project, SiteConfig, Source
+from builder.model import BriefCard, Document, Entity, Markdown, Mention, Page, Project, SiteConfig, Source
 
 _SKIP = frozenset({"pos", "key_lines", "tokens"})  # where a thing sits in its file is never shown on a page
 _MEMO_TYPES = (Document, Entity, Source, BriefCard)  # shared by many pages: digested once each
+# Walked once and kept as walked (a digest each would cost more than it saves): a brief's mentions live as
+# long as its cached result, so a live server's next build finds them in `earlier`.
+_KEPT_TYPES = (Mention,)
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -30,7 +33,8 @@ def digest(value: Any) -> str:
     return hashlib.sha256(marshal.dumps(value, 2)).hexdigest()
 
 
-Memo = dict[int, tuple[Any, str]]  # id → (the object, held so that its id stays its own; its digest)
+# id → (the object, held so that its id stays its own; its digest, or its value as walked)
+Memo = dict[int, tuple[Any, Any]]
 
 
 class Canon:
@@ -84,6 +88,8 @@ class Canon:
         if isinstance(obj, _MEMO_TYPES):
             value = digest(value)  # type: ignore[assignment]
             self.memo[id(obj)] = (obj, value)  # type: ignore[assignment]
+        elif isinstance(obj, _KEPT_TYPES):
+            self.memo[id(obj)] = (obj, value)
         return value
 
 

@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import time
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,48 @@ class OutputState:
 class PageRecord:
     """The pages' part of an `OutputState` in the store, a row of its own: a build with nothing to do needs
     only the files and the problems, and reading the pages' fingerprints, anchors and links too was most of
-    its time at 10,000 briefs."""
+    its time at 10,000 briefs. The pages themselves are in `PAGE_BUCKETS` rows (`PageBucket`), so that a
+    build writes again only the buckets holding a page whose fingerprint changed (writing them all was a
+    second at 10,000 briefs, for an edit that changed two pages)."""
 
     record: str  # the `OutputState.record` it belongs to
+    buckets: dict[int, str]  # bucket number → the digest of its pages (`bucket_digest`), which its row carries
+
+
+@dataclass
+class PageBucket:
+    """Some pages of an output record (`bucket_of` their path): their fingerprints, anchors and links."""
+
+    digest: str  # `bucket_digest(pages)`: the record that names it names exactly these pages
     pages: dict[str, str]
     links: dict[str, Links]
+
+
+PAGE_BUCKETS = 64
+
+
+def bucket_of(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % PAGE_BUCKETS
+
+
+def bucket_digest(pages: dict[str, str]) -> str:
+    """The bucket's pages and their fingerprints. A page's anchors and links are a function of those (a
+    fingerprint is a digest of everything its rendering receives), so they need no digest of their own."""
+    return sha(repr(sorted(pages.items())))
+
+
+def page_buckets(pages: dict[str, str], links: dict[str, Links]) -> dict[int, PageBucket]:
+    split: dict[int, PageBucket] = {}
+    for path, fingerprint in pages.items():
+        bucket = split.get(n := bucket_of(path))
+        if bucket is None:
+            bucket = split[n] = PageBucket("", {}, {})
+        bucket.pages[path] = fingerprint
+        if path in links:
+            bucket.links[path] = links[path]
+    for bucket in split.values():
+        bucket.digest = bucket_digest(bucket.pages)
+    return split
 
 
 @dataclass
@@ -153,6 +191,7 @@ class IncrementalState:
         self.briefs: dict[str, BriefResult] = {}  # the last build's, by key
         self.outputs: dict[str, OutputState] = {}  # by output folder
         self._files_read: dict[str, OutputState] = {}  # an output row read without its pages, not read twice
+        self._stored_buckets: dict[str, dict[int, str]] = {}  # by output folder: the page buckets the store holds
         self.compiled: dict[str, bytes] = {}  # templates compiled in this process (compiled.CompiledTemplates)
         self.content: HeldContent | None = None  # the last build's content but the briefs (memory only)
         self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
@@ -216,10 +255,8 @@ class IncrementalState:
             if not whole:
                 self._files_read[key] = state  # a build that goes on asks for the whole record next
             else:
-                pages = self.store.get("output-pages:" + key, PageRecord)
-                if pages is None or not state.record or pages.record != state.record:
+                if not self._read_pages(key, state):
                     return None  # not the pages of that build: as if there were no record
-                state.pages, state.links = pages.pages, pages.links
                 self.outputs = {key: state}
         return state if state is not None and state.engine == self.engine else None
 
@@ -233,9 +270,37 @@ class IncrementalState:
         self.outputs = {str(out): state}  # one site at a time: a server serves one
         self._files_read.clear()
         if self.store is not None and state.before_finish:
+            key = str(out)
             files_part = replace(state, pages={}, links={})
-            self.store.put_many({"output:" + str(out): files_part,
-                                 "output-pages:" + str(out): PageRecord(state.record, state.pages, state.links)})
+            buckets = page_buckets(state.pages, state.links)
+            stored = self._stored_buckets.pop(key, {})
+            rows: dict[str, Any] = {f"output-bucket:{n}:{key}": bucket for n, bucket in buckets.items()
+                                    if stored.get(n) != bucket.digest}
+            rows.update({"output:" + key: files_part,
+                         "output-pages:" + key: PageRecord(state.record, {n: b.digest for n, b in buckets.items()})})
+            if self.store.put_many(rows):
+                self._stored_buckets[key] = {n: b.digest for n, b in buckets.items()}
+
+    def _read_pages(self, key: str, state: OutputState) -> bool:
+        """The pages' part of the record `state` (read without it) from the store: False unless every bucket
+        is there and is the one that record names."""
+        assert self.store is not None
+        self._stored_buckets.pop(key, None)
+        record = self.store.get("output-pages:" + key, PageRecord)
+        if record is None or not state.record or record.record != state.record:
+            return False
+        rows = self.store.get_many([f"output-bucket:{n}:{key}" for n in record.buckets], PageBucket)
+        pages: dict[str, str] = {}
+        links: dict[str, Links] = {}
+        for n, digest in record.buckets.items():
+            bucket = rows.get(f"output-bucket:{n}:{key}")
+            if bucket is None or bucket.digest != digest:
+                return False
+            pages.update(bucket.pages)
+            links.update(bucket.links)
+        state.pages, state.links = pages, links
+        self._stored_buckets[key] = dict(record.buckets)
+        return True
 
     def unchanged(self, out: Path | None, snapshot: Snapshot) -> OutputState | None:
         """The last build into `out`, when it had the same inputs and `out` still holds what it wrote."""

@@ -109,10 +109,11 @@ class Store:
             return found
         return found
 
-    def put_many(self, items: dict[str, Any], keep_prefix: str = "", keep: set[str] | None = None) -> None:
-        """Write `items`; with `keep`, also delete rows under `keep_prefix` not in it once they pile up."""
+    def put_many(self, items: dict[str, Any], keep_prefix: str = "", keep: set[str] | None = None) -> bool:
+        """Write `items`; with `keep`, also delete rows under `keep_prefix` not in it once they pile up.
+        True when they were written."""
         if self.db is None or not items and keep is None:
-            return
+            return False
         def rows() -> Iterator[tuple[str, bytes]]:  # one pickled row at a time: 10,000 briefs' are 300 MB
             for key, value in items.items():
                 payload = pickle.dumps(value, protocol=5)
@@ -125,7 +126,8 @@ class Store:
                 if keep is not None:
                     self._prune(keep_prefix, keep)
         except (sqlite3.Error, pickle.PickleError, TypeError, AttributeError):
-            pass
+            return False
+        return True
 
     def _prune(self, prefix: str, keep: set[str]) -> None:
         assert self.db is not None
