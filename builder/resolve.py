@@ -368,11 +368,12 @@ def anchor_hint(source: Source, anchor: str) -> str:
 
 
 def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
-            briefs: Sequence[BriefResult] | None = None) -> Graph:
+            briefs: Sequence[BriefResult] | None = None, content: tuple[Part, Part] | None = None) -> Graph:
     """Check every reference and build the cross-link graph.
 
     `briefs`: each brief already resolved on its own (`Resolver.brief`, as the build does on every core),
-    in the project's brief order; they are merged into the same graph resolving them here would give.
+    in the project's brief order; they are merged into the same graph resolving them here would give, with
+    the rest (`content`: `content_parts` of this project, if the caller kept them).
     """
     if briefs is None:
         resolver = Resolver(project, matcher, problems)
@@ -385,7 +386,7 @@ def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
         graph = resolver.graph
     else:
         graph = Graph()
-        before, after = content_parts(project, matcher)
+        before, after = content or content_parts(project, matcher)
         for part in (before, *((r.graph, r.resolve_problems) for r in briefs), after):
             problems.extend(part[1])
             for name, share in part[0].items():
@@ -395,29 +396,23 @@ def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
 
 
 Part = tuple[dict[str, dict[Any, Any]], list[Problem]]  # a share of the graph, and the problems found making it
-_content: tuple[tuple[object, ...], Part, Part] | None = None
 
 
 def content_parts(project: Project, matcher: EntityMatcher) -> tuple[Part, Part]:
     """What resolving reads of everything but the briefs, before them (names, the sources' mentions) and
-    after them (editorial texts, claims, key numbers), each as a share of the graph and its problems. Kept
-    for these very content objects: a live server holds its content while only briefs change, and resolving
-    it again was a second of every edit at 10,000 briefs. Neither part reads the graph, so merging them
-    around the briefs' shares gives what resolving in that order gives."""
-    global _content
-    key = (project.sources, project.entities, project.claims, project.events, project.terms, project.home,
-           project.pages, matcher)
-    if _content is None or len(_content[0]) != len(key) or any(a is not b for a, b in zip(_content[0], key)):
-        resolver = Resolver(project, matcher, Problems())
-        resolver.unique_names()
-        resolver.sources_text()
-        before = (graph_share(resolver.graph), resolver.problems.items)
-        resolver.graph, resolver.problems = Graph(), Problems()
-        resolver.editorial_fields()
-        resolver.claims()
-        resolver.key_numbers()
-        _content = (key, before, (graph_share(resolver.graph), resolver.problems.items))
-    return _content[1], _content[2]
+    after them (editorial texts, claims, key numbers), each as a share of the graph and its problems. The
+    build keeps them with the content (`incremental.briefs`): a live server holds its content while only
+    briefs change, and resolving it again was a second of every edit at 10,000 briefs. Neither part reads
+    the graph, so merging them around the briefs' shares gives what resolving in that order gives."""
+    resolver = Resolver(project, matcher, Problems())
+    resolver.unique_names()
+    resolver.sources_text()
+    before = (graph_share(resolver.graph), resolver.problems.items)
+    resolver.graph, resolver.problems = Graph(), Problems()
+    resolver.editorial_fields()
+    resolver.claims()
+    resolver.key_numbers()
+    return before, (graph_share(resolver.graph), resolver.problems.items)
 
 
 def graph_share(graph: Graph) -> dict[str, dict[Any, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from builder import integrity, meta, publish, schema
 from builder.config import Paths
@@ -21,12 +21,12 @@ from builder.incremental.state import HeldContent, IncrementalState
 from builder.load import Loader, load_content, with_briefs
 from builder.markup import create_markdown, render_markdown
 from builder.matcher import EntityMatcher
-from builder.model import BriefResult, Document, Entity, Graph, Markdown, Project
+from builder.model import BriefResult, Document, Graph, Markdown, Project
 from builder.pages import BRIEF_ROOT
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problems
 from builder.render import SiteLinks
-from builder.resolve import Resolver, graph_share, resolve
+from builder.resolve import Resolver, content_parts, graph_share, resolve
 
 BRIEFS_PER_FORK = 100  # below this, briefs are worked out in this process: workers would cost more than they save
 
@@ -34,12 +34,13 @@ BRIEFS_PER_FORK = 100  # below this, briefs are worked out in this process: work
 class BriefWorker:
     """Loads, resolves and renders one brief at a time; made before the fork, so workers share it."""
 
-    def __init__(self, paths: Paths, project: Project | None, read: Callable[[Path], bytes]) -> None:
+    def __init__(self, paths: Paths, project: Project | None, read: Callable[[Path], bytes],
+                 matcher: EntityMatcher | None = None) -> None:
         self.md = create_markdown()
         self.read = read
         self.bytes_read = b""
         self.loader = Loader(paths, self.md, Problems(), self._read)
-        self.resolver = Resolver(project, matcher_for(project.entities), Problems()) if project else None
+        self.resolver = Resolver(project, matcher or EntityMatcher(project.entities), Problems()) if project else None
         self.links = SiteLinks(project, BRIEF_ROOT) if project else None
         self.feed_links = SiteLinks(project, feed_root(project), previews=False) if project else None
         self.dated_site = bool(project and feed_fallback(project))
@@ -62,19 +63,6 @@ class BriefWorker:
             html.setdefault(self.feed_links.root, render_markdown(self.md, doc.body.tokens, self.feed_links))
         return BriefResult(_without_tokens(doc), digest, html, loaded.items, resolved.items,
                            graph_share(self.resolver.graph))
-
-
-_matcher: tuple[tuple[Entity, ...], EntityMatcher] | None = None
-
-
-def matcher_for(entities: tuple[Entity, ...]) -> EntityMatcher:
-    """The matcher over these very entities, made once: the briefs' worker and `resolve` share it, and the
-    live server keeps it while only briefs change (its content, entities included, is held: the same tuple).
-    Compiling it was a second at 10,000 briefs, twice per build. Entities are frozen; a matcher only reads."""
-    global _matcher
-    if _matcher is None or _matcher[0] is not entities:
-        _matcher = (entities, EntityMatcher(entities))
-    return _matcher[1]
 
 
 def feed_root(project: Project) -> str:
@@ -124,7 +112,7 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
     known = {path: key(path, snapshot.digest_of(path)) for path in files}
     cached = state.get_briefs([k for k in known.values() if k])
     todo = [path for path in files if known[path] not in cached]
-    work = BriefWorker(paths, project, snapshot.read) if todo else None
+    work = BriefWorker(paths, project, snapshot.read, derived(state, "matcher", project)) if todo else None
     made = fork_map(work, todo, threshold=BRIEFS_PER_FORK, jobs=jobs,  # type: ignore[arg-type]
                     progress=progress.counter("briefs", len(todo)))
     fresh: dict[str, BriefResult] = {}
@@ -158,6 +146,21 @@ def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, stat
     return project
 
 
+def derived(state: IncrementalState, what: str, project: Project) -> Any:
+    """What is worked out from the content but the briefs alone, kept with it (`HeldContent.derived`): the
+    entity matcher (compiling it was a second at 10,000 briefs, twice per build), and the resolved rest
+    (`resolve.content_parts`). Made again whenever the content is loaded again."""
+    held = state.content
+    kept = held.derived if held is not None and held.project is not None and \
+        held.project.entities is project.entities and held.project.sources is project.sources else {}
+    if what not in kept:
+        matcher = kept.get("matcher") or EntityMatcher(project.entities)
+        kept["matcher"] = matcher
+        if what == "resolved":
+            kept[what] = content_parts(project, matcher)
+    return kept[what]
+
+
 def load_and_resolve(paths: Paths, problems: Problems, snapshot: Snapshot | None = None,
                      state: IncrementalState | None = None, progress: Progress | None = None,
                      jobs: int | None = None) -> tuple[Project, Graph, dict[str, dict[str, str]]]:
@@ -173,6 +176,7 @@ def load_and_resolve(paths: Paths, problems: Problems, snapshot: Snapshot | None
         raise BuildFailed(problems)
     loaded = {r.document.slug: r for r in results if r.document}
     project = with_briefs(project, (r.document for r in loaded.values()))  # type: ignore[misc]
-    graph = resolve(project, matcher_for(project.entities), problems,
-                    briefs=[loaded[brief.slug] for brief in project.briefs])
+    graph = resolve(project, derived(state, "matcher", project), problems,
+                    briefs=[loaded[brief.slug] for brief in project.briefs],
+                    content=derived(state, "resolved", project))
     return project, graph, {slug: r.html for slug, r in loaded.items()}

@@ -115,6 +115,7 @@ class HeldContent:
     inputs: str  # Snapshot.digest(engine, leaving_out=the briefs folder) of the bytes it was loaded from
     project: Project | None
     problems: list[Problem]
+    derived: dict[str, Any] = field(default_factory=dict)  # worked out from it alone (briefs.derived)
 
 
 Walk = dict[str, tuple[int, int, int]]  # site path → (size, inode, mtime_ns)
