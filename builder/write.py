@@ -213,9 +213,9 @@ class Staging:
 
     def link(self, rel: str, source: Path, inode: int | None = None) -> None:
         """Put the file `source` (from the live site, inode `inode` if known) at `rel` without copying it."""
-        target = self._target(rel)
         if rel in self.found and self.found[rel] == (inode if inode is not None else os.stat(source).st_ino):
-            return  # a recycled link to that very file
+            return  # a recycled link to that very file (found in this folder, so its path is safe and exists)
+        target = self._target(rel)
         self._clear(target, rel)
         try:
             os.link(source, target)
