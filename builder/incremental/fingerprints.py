@@ -14,12 +14,16 @@ from typing import Any, Iterable
 
 from builder.incremental.inputs import sha
 from builder.model import BriefCard, Document, Entity, Markdown, Mention, Page, Project, SiteConfig, Source
+from builder.reading import CitedIn
 
 _SKIP = frozenset({"pos", "key_lines", "tokens"})  # where a thing sits in its file is never shown on a page
 _MEMO_TYPES = (Document, Entity, Source, BriefCard)  # shared by many pages: digested once each
 # Walked once and kept as walked (a digest each would cost more than it saves): a brief's mentions live as
 # long as its cached result, so a live server's next build finds them in `earlier`.
 _KEPT_TYPES = (Mention,)
+# Made anew by every build but of plain fields only, so kept by value: a live server's next build finds an
+# equal one in `earlier` (a source page lists thousands, every one of them made again for an edit).
+_BY_VALUE = (CitedIn,)
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -33,8 +37,9 @@ def digest(value: Any) -> str:
     return hashlib.sha256(marshal.dumps(value, 2)).hexdigest()
 
 
-# id → (the object, held so that its id stays its own; its digest, or its value as walked)
-Memo = dict[int, tuple[Any, Any]]
+# id → (the object, held so that its id stays its own; its digest, or its value as walked); for `_BY_VALUE`
+# kinds, (kind, *field values) → (None, its value as walked)
+Memo = dict[Any, tuple[Any, Any]]
 
 
 class Canon:
@@ -77,6 +82,12 @@ class Canon:
             self.memo[id(obj)] = hit
             return hit[1]
         kind = type(obj)
+        if kind in _BY_VALUE:
+            key = (kind, *obj.__dict__.values())
+            hit = self.memo.get(key) or self.earlier.get(key)  # type: ignore[call-overload]
+            if hit is not None:
+                self.memo[key] = hit  # type: ignore[index]
+                return hit[1]
         names = _FIELDS.get(kind)
         if names is None:
             names = _FIELDS[kind] = tuple(f.name for f in fields(obj) if f.name not in _SKIP)
@@ -92,6 +103,8 @@ class Canon:
             self.memo[id(obj)] = (obj, value)  # type: ignore[assignment]
         elif isinstance(obj, _KEPT_TYPES):
             self.memo[id(obj)] = (obj, value)
+        elif kind in _BY_VALUE:
+            self.memo[(kind, *state.values())] = (None, value)  # type: ignore[index, union-attr]
         return value
 
 
