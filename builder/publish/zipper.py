@@ -87,6 +87,7 @@ def write(target: Path, site: Path, names: list[str], make_info: Callable[[str],
     with ThreadPoolExecutor(max(1, cores())) as pool:  # zlib lets go of the interpreter while it works
         entries = pool.map(lambda rel: _entry(site, rel, make_info(rel), level, old), names)
         with zipfile.ZipFile(target, "w") as archive:
+            assert archive.fp is not None and archive.fp.tell() == archive.start_dir == 0  # what _append relies on
             for info, raw in entries:
                 _append(archive, info, raw)
 
@@ -100,11 +101,13 @@ def _append(archive: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None
         info.external_attr = 0o600 << 16
     fp = archive.fp
     assert fp is not None
-    fp.seek(archive.start_dir)
-    info.header_offset = fp.tell()
-    fp.write(info.FileHeader(False))
+    # The file is where the last entry ended (only this function writes to it): no seek, which flushes the
+    # buffer, and no tell (a second each for 25,000 entries).
+    header = info.FileHeader(False)
+    info.header_offset = archive.start_dir
+    fp.write(header)
     fp.write(raw)
-    archive.start_dir = fp.tell()
+    archive.start_dir += len(header) + len(raw)
     archive.filelist.append(info)
     archive.NameToInfo[info.filename] = info
     archive._didModify = True  # so close() writes the central directory
