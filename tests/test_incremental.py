@@ -170,6 +170,26 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".site")) == []
 
 
+def test_a_warm_build_of_an_up_to_date_site_changes_no_file_and_leaves_the_state_ready_for_an_edit(
+        tmp_path: Path) -> None:
+    # The live server's first build: the site is up to date, yet every stage runs, so that the state holds
+    # the briefs, the digests and the compiled templates; no file of the site is written or replaced.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    first = build(root, out)
+    files = {rel: (st[0], st[1]) for rel, st in stats(out).items()}  # inode and mtime: the very same files
+    state = IncrementalState.open(Paths(root))
+    warm = build(root, out, state=state, jobs=1, warm=True)
+    assert (warm.written, warm.unchanged) == (0, first.pages)
+    assert {rel: (st[0], st[1]) for rel, st in stats(out).items()} == files
+    assert state.briefs and state.digested and state.compiled and state.content is not None
+    append(root / "content/briefs/resignation.md", "\nThe port reopened [@port-news#p5].\n")
+    edited = build(root, out, state=state, jobs=1, finish=False)
+    assert 0 < edited.written < edited.pages
+    build(root, out, state=state, jobs=1)  # the search index and zip, as the server's pause brings them
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
 def test_a_deferred_finish_keeps_the_old_index_until_a_full_build_makes_it(tmp_path: Path) -> None:
     # The live server's edit rebuild: new pages at once, the last search index and zip kept as they were;
     # the full build that follows (with no input changed since) must still make them, to a clean build's bytes.
