@@ -84,7 +84,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         if problems.failed(strict):
             raise BuildFailed(problems)
         site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled,
-                         state.digested)
+                         None if release else state.digested)  # released: no build in this process follows
         state.digested = site.digested
         if warm:  # compiled now (into state.compiled), not by the first edit that renders them
             for template in {page.template for page in site.pages}:

@@ -52,6 +52,9 @@ class Canon:
     def __init__(self, earlier: Memo | None = None) -> None:
         self.memo: Memo = {}
         self.earlier: Memo = earlier or {}
+        # Without `earlier` (the command line: no build follows in this process) what only a next build
+        # would read is not kept: `_KEPT_TYPES` and `_BY_VALUE` are walked as any other record.
+        self.keep = earlier is not None
 
     def __call__(self, obj: Any) -> Any:
         kind = type(obj)
@@ -82,7 +85,7 @@ class Canon:
             self.memo[id(obj)] = hit
             return hit[1]
         kind = type(obj)
-        if kind in _BY_VALUE:
+        if kind in _BY_VALUE and self.keep:
             key = (kind, *obj.__dict__.values())
             hit = self.memo.get(key) or self.earlier.get(key)  # type: ignore[call-overload]
             if hit is not None:
@@ -101,6 +104,8 @@ class Canon:
         if isinstance(obj, _MEMO_TYPES):
             value = digest(value)  # type: ignore[assignment]
             self.memo[id(obj)] = (obj, value)  # type: ignore[assignment]
+        elif not self.keep:
+            pass
         elif isinstance(obj, _KEPT_TYPES):
             self.memo[id(obj)] = (obj, value)
         elif kind in _BY_VALUE:
