@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from builder.claim import claim_output
 from builder.config import Paths
 from builder.incremental.state import IncrementalState, OutputState, remove_old_spares, spare_folder
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
-from builder.write import claim_output
 
 if TYPE_CHECKING:
     from builder.model import Graph, Project

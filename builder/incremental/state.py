@@ -23,13 +23,15 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.config import Paths
 from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
 from builder.incremental.store import Store
-from builder.model import BriefResult, Project
 from builder.problems import Problem
+
+if TYPE_CHECKING:  # the model is imported only by a build with something to do
+    from builder.model import BriefResult, Project
 
 Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...]]  # a page's ids, and where its links point
 
@@ -193,6 +195,7 @@ class IncrementalState:
         found = {k: self.briefs[k] for k in keys if k in self.briefs}
         missing = [k for k in keys if k not in found]
         if missing and self.store is not None:
+            from builder.model import BriefResult  # here: a build with nothing to do never needs the model
             rows = self.store.get_many(["brief:" + k for k in missing], BriefResult)
             found.update((k[len("brief:"):], v) for k, v in rows.items())
         return found
