@@ -134,3 +134,22 @@ def test_an_engine_change_after_a_build_with_nothing_to_do_builds_again(tmp_path
     monkeypatch.setattr(inputs, "FORMAT", inputs.FORMAT + 1000)  # what any change to the engine's files does
     result = build(root, out)
     assert (result.written, result.unchanged) == (result.pages, 0)
+
+
+def files_the_scan_reads(root: Path) -> set[str]:
+    state = IncrementalState.open(Paths(root))
+    try:
+        return set(state.scan().data)
+    finally:
+        state.close()
+
+
+def test_inputs_a_build_with_nothing_to_do_read_again_are_trusted_by_the_next(tmp_path: Path) -> None:
+    root, out = built_mini(tmp_path)
+    past = time.time_ns() - 10 * 1_000_000_000
+    touched = sorted(str(p) for folder in ("content", "seeds") for p in (root / folder).rglob("*") if p.is_file())
+    for path in touched:
+        os.utime(path, ns=(past, past))  # the same bytes, another stamp: read again and found the same
+    assert sorted(files_the_scan_reads(root)) == touched
+    assert build(root, out).written == 0
+    assert files_the_scan_reads(root) == set()  # else every build with nothing to do would read them all again

@@ -150,13 +150,14 @@ class IncrementalState:
         known = self.inputs or InputRecord({}, 0)
         return Snapshot.scan(self.paths, known.stamps, known.trusted_before_ns)
 
-    def remember_inputs(self, snapshot: Snapshot) -> None:
+    def remember_inputs(self, snapshot: Snapshot, refresh: bool = False) -> None:
         """Record the stamps of the bytes this build read (a file changed within a second of the scan is
-        read again next time, whatever its stamp says)."""
+        read again next time, whatever its stamp says); `refresh`: save it even with the same stamps, for the
+        files read again that it now trusts."""
         record = InputRecord(dict(snapshot.stamps), self._scanned_at - TRUST_AFTER_NS)
         old = self.inputs
         self.inputs = record
-        if self.store is not None and (old is None or old.stamps != record.stamps):
+        if self.store is not None and (refresh or old is None or old.stamps != record.stamps):
             self.store.put_many({"inputs": record})
 
     # -- briefs -----------------------------------------------------------------------------------
@@ -216,4 +217,8 @@ class IncrementalState:
         previous = self.output(out, whole=False) if out is not None else None
         if out is None or previous is None or previous.inputs != snapshot.digest(self.engine):
             return None
-        return previous if site_matches(out, previous, self.store) else None
+        if not site_matches(out, previous, self.store):
+            return None
+        if snapshot.data:  # files read again, with the same bytes: else every build with nothing to do reads them
+            self.remember_inputs(snapshot, refresh=True)
+        return previous
