@@ -8,6 +8,7 @@ clean build's. The stages are imported only when there is something to do, so th
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import time
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
     state = state or IncrementalState.open(paths, persist=out is not None)
     progress = Progress()
     try:
-        return _build(paths, out, strict, finish, state, progress, jobs)
+        return _build(paths, out, strict, finish, state, progress, jobs, release=own)
     finally:
         # The model, loaded and resolved, lives to the end of the build: frozen once it is made, its million
         # objects (at 10,000 briefs) are no longer walked by every collection, and workers forked to render
@@ -65,14 +66,14 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
 
 
 def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: IncrementalState,
-           progress: Progress, jobs: int | None) -> Result:
+           progress: Progress, jobs: int | None, release: bool = False) -> Result:
     started = time.perf_counter()
     snapshot = state.scan()
     progress.mark("scan")
     if previous := state.unchanged(out, snapshot):
         return replay(previous, strict, started, state.notes)
     from builder.incremental.briefs import load_and_resolve
-    from builder.output import check_only, plan_site, write_output
+    from builder.output import check_only, finish_output, plan_site, stage_output
     problems = Problems()
     try:
         project, graph, bodies = load_and_resolve(paths, problems, snapshot, state, progress, jobs)
@@ -95,18 +96,39 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     previous = state.output(out)
     spare = paths.cache / previous.spare if previous and previous.spare else None
     keep = spare_folder(paths, out) if state.store is not None and state.store.db is not None else None
-    record, written = write_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs)
+    staged = stage_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs)
+    inputs = snapshot.digest(state.engine)
+    if release:
+        # Nothing below reads the model, and the search index is made by Pagefind processes that need, at
+        # 10,000 briefs, as much memory as the model holds: a build that no later build in this process
+        # follows lets it go first.
+        del project, graph, bodies, site, snapshot, previous
+        state.release()
+        gc.unfreeze()
+        gc.collect()  # the model has reference cycles
+        staged.compact()
+        _return_memory()
+        progress.mark("release model")
+    record = finish_output(staged, progress)
     deferred = not record.before_finish
     # A deferred finish records no inputs, so the next build cannot take the site for up to date.
-    record.inputs = "" if deferred else snapshot.digest(state.engine)
-    record.problems, record.page_count = list(problems.items), len(written)
+    record.inputs = "" if deferred else inputs
+    record.problems, record.page_count = list(problems.items), len(staged.pages)
     record.spare = keep.name if keep is not None and keep.is_dir() else ""
     state.put_output(out, record)
     remove_old_spares(paths, out, record.spare)
     progress.mark("save")
-    new = sum(1 for r in written.values() if r.written)
-    return Result(len(written), len(record.files), time.perf_counter() - started, problems, new, len(written) - new,
-                  deferred, state.notes)
+    new = sum(1 for r in staged.pages.values() if r.written)
+    return Result(len(staged.pages), len(record.files), time.perf_counter() - started, problems, new,
+                  len(staged.pages) - new, deferred, state.notes)
+
+
+def _return_memory() -> None:
+    """Hand the heap freed back to the system, which glibc's allocator otherwise keeps for this process."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused by this process, not returned
+        pass
 
 
 def load_and_resolve(paths: Paths, problems: Problems) -> tuple[Project, Graph]:

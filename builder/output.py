@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import marshal
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,13 @@ def render_pages(worker: PageWorker, pages: list[Page], progress: Progress, jobs
     results = fork_map(worker, [pages[i] for i in order], threshold=PAGES_PER_FORK, solo=solo,
                        progress=progress.counter("pages", len(pages)), jobs=jobs)
     out: list[PageOut] = [None] * len(pages)  # type: ignore[list-item]
+    shared: dict = {}
     for i, result in zip(order, results):
+        # The same links and ids are on page after page (the menu, every citation of a source), but each
+        # worker's result arrives as objects of its own: kept as one object each, they take a fifth of the
+        # memory (a few hundred MB at 10,000 briefs) and pickle into the build's record at half the size.
+        result.ids = frozenset([shared.setdefault(name, name) for name in result.ids])
+        result.targets = tuple([shared.setdefault(t, t) for t in result.targets])
         out[i] = result
     return out
 
@@ -194,17 +201,18 @@ def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) 
     return kept
 
 
-def run_finish(staging: Staging, previous: OutputState | None, progress: Progress,
+def run_finish(staging: Staging, live: bool, progress: Progress,
                searched: dict[str, str]) -> tuple[tuple[str, ...], Walk]:
-    """Run the last steps over the staged site; what they made, and the site's files after them."""
+    """Run the last steps over the staged site; what they made, and the site's files after them. `live`:
+    whether the live site is the last build's, whose unchanged search bundles and zip entries are reused."""
     progress.update("search index and zip")
     staged = walk_site(staging.path)
     # The zip takes unchanged entries from the live site's, and the search index the bundles whose pages are
     # unchanged; `publish.finish` is looked up now, so a test can stop a build inside it.
-    publish.finish(staging.path, staging.out if previous else None, searched)
+    publish.finish(staging.path, staging.out if live else None, searched)
     after = walk_site(staging.path)
     made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
-    if previous:
+    if live:
         keep_identical(staging, made, after)
     return made, after
 
@@ -233,10 +241,39 @@ def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
                   site.links_written)
 
 
-def write_output(site: Site, out: Path, previous: OutputState | None, problems: Problems, strict: bool,
+@dataclass
+class Staged:
+    """A site rendered, checked and swept in its staging folder: what its last steps and the swap need, and
+    nothing of the model (the caller may let the model go before the search index is made)."""
+
+    staging: Staging
+    pages: dict[str, PageOut]
+    digests: dict[str, str]  # site path → digest of its bytes, for every page and other file
+    before: str  # digest of the site before its last steps
+    made: tuple[str, ...] | None  # the last steps' files, kept from the last build; None: they must run
+    searched: dict[str, str]  # the pages the search index covers → their digests
+    fingerprints: dict[str, str]
+    out: Path
+    keep: Path | None
+    live: bool  # whether the live site is the last build's (then its search bundles and zip entries are reused)
+
+    def compact(self) -> None:
+        """Copy what this holds into fresh memory, once the model is gone. Made while the model was there
+        (page paths, digests, anchors and links), it is spread over most of the memory the model used, which
+        Python gives back to the system only a whole arena (1 MiB) at a time: at 10,000 briefs, 110 MB of it
+        held on to 450 MB."""
+        rows = {path: (r.digest, r.size, r.written, r.ids, r.targets) for path, r in self.pages.items()}
+        # marshal (version 4 writes an object shared by many pages once) of values made here: nothing to trust
+        data = marshal.dumps((rows, self.digests, self.searched, self.fingerprints))
+        rows, self.pages, self.digests, self.searched, self.fingerprints = {}, {}, {}, {}, {}
+        rows, self.digests, self.searched, self.fingerprints = marshal.loads(data)
+        self.pages = {path: PageOut(*row) for path, row in rows.items()}
+
+
+def stage_output(site: Site, out: Path, previous: OutputState | None, problems: Problems, strict: bool,
                  progress: Progress, spare: Path | None = None, keep: Path | None = None, finish: bool = True,
-                 jobs: int | None = None) -> tuple[OutputState, dict[str, PageOut]]:
-    """Stage the site beside `out` (checked, finished), swap it in, and say what is there now.
+                 jobs: int | None = None) -> Staged:
+    """Stage the site beside `out`: rendered, linked, checked and swept, its last steps still to run.
 
     `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces.
     `finish=False` (the live server, while an editor types) keeps the last search index and zip instead
@@ -258,31 +295,48 @@ def write_output(site: Site, out: Path, previous: OutputState | None, problems: 
             made, before = keep_finish(staging, previous), ""
         staging.sweep(set(digests) | set(made or ()))
         progress.mark("sweep")
-        if made is None:
-            searched = {path: digests[path] for path in search.searched(site.pages)}
-            made, final = run_finish(staging, previous, progress, searched)
-        else:
-            final = walk_site(staging.path)
-        progress.mark("search index+zip")
     except BaseException as exc:
-        trash = keep and keep.with_name(keep.name + "-trash")
         if staging is not None:
-            staging.abort(trash)
+            _abort(staging, keep)
         if isinstance(exc, OSError) and staging is not None and staging.found_any:
             # A file of the recycled last-but-one site could not be replaced (made undeletable since): start
             # again from an empty folder, which needs nothing deleted.
-            return write_output(site, out, previous, problems, strict, progress, None, keep, finish, jobs)
+            return stage_output(site, out, previous, problems, strict, progress, None, keep, finish, jobs)
         if isinstance(exc, OSError):  # the disk or the folder, not the content: one line, no traceback
             raise environment_fault(exc, out, staging and staging.path) from None
         raise
+    searched = {path: digests[path] for path in search.searched(site.pages)} if made is None else {}
+    return Staged(staging, pages, digests, before, made, searched, site.fingerprints, out, keep, previous is not None)
+
+
+def finish_output(staged: Staged, progress: Progress) -> OutputState:
+    """Run the last steps (search index, zip) over a staged site when they must, swap it in, and say what
+    is there now."""
+    staging = staged.staging
     try:
-        staging.commit(keep=keep)
+        if staged.made is None:
+            made, final = run_finish(staging, staged.live, progress, staged.searched)
+        else:
+            made, final = staged.made, walk_site(staging.path)
+        progress.mark("search index+zip")
+    except BaseException as exc:
+        _abort(staging, staged.keep)
+        if isinstance(exc, OSError):
+            raise environment_fault(exc, staged.out, staging.path) from None
+        raise
+    try:
+        staging.commit(keep=staged.keep)
     except OSError as exc:
-        raise environment_fault(exc, out, staging.path) from None
+        raise environment_fault(exc, staged.out, staging.path) from None
     progress.mark("swap")
-    files = {rel: (digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
-    links = {path: (r.ids, r.targets) for path, r in pages.items()}
-    return OutputState("", files, site.fingerprints, before, made, links=links), pages
+    files = {rel: (staged.digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
+    links = {path: (r.ids, r.targets) for path, r in staged.pages.items()}
+    return OutputState("", files, staged.fingerprints, staged.before, made, links=links)
+
+
+def _abort(staging: Staging, keep: Path | None) -> None:
+    """Remove the staging folder; what cannot be removed goes beside `keep`, in .cache/."""
+    staging.abort(keep and keep.with_name(keep.name + "-trash"))
 
 
 def check_only(site: Site, problems: Problems, progress: Progress, jobs: int | None = None) -> dict[str, PageOut]:
@@ -292,4 +346,4 @@ def check_only(site: Site, problems: Problems, progress: Progress, jobs: int | N
     return pages
 
 
-__all__ = ["PageOut", "Site", "check_only", "plan_site", "write_output"]
+__all__ = ["PageOut", "Site", "Staged", "check_only", "finish_output", "plan_site", "stage_output"]

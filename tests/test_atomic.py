@@ -104,7 +104,7 @@ def kill_at(root: Path, tmp: Path, mode: str, at: int) -> int:
 
 
 def test_killed_builds_leave_the_site_whole_and_the_next_build_cleans_up(tmp_path: Path) -> None:
-    # Guards: output.write_output builds the new site in a staging folder beside `out`; write.swap_in
+    # Guards: output.stage_output builds the new site in a staging folder beside `out`; write.swap_in
     # exchanges the two in one step (renameat2); write.remove_leftovers deletes the staging folders of
     # killed builds at the start of the next one.
     root = write_project(tmp_path / "mini", mini_files())
@@ -176,7 +176,7 @@ def built_mini(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
 def test_a_write_error_leaves_the_old_site_and_no_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            error: BaseException) -> None:
-    # Guard: output.write_output's `except BaseException: staging.abort()` (the build's own write path);
+    # Guard: the `except BaseException` of output.stage_output and output.finish_output, which abort the staging (the build's own write path);
     # and nothing touches `out` before the swap.
     root, out = built_mini(tmp_path)
     before = snapshot(out)

@@ -335,7 +335,7 @@ def build_in_process(root: Path, capsys: pytest.CaptureFixture[str]):  # type: i
 ])
 def test_a_disk_fault_while_writing_is_one_line_and_the_site_stays(
         fault: int, words: str, built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    # Guard: output.write_output turns an OSError into write.environment_fault; Staging.abort removes the folder.
+    # Guard: output.stage_output turns an OSError into write.environment_fault; Staging.abort removes the folder.
     from builder import write
 
     real_write, count = write.Staging.write, [0]
@@ -356,7 +356,7 @@ def test_a_disk_fault_while_writing_is_one_line_and_the_site_stays(
 
 def test_an_undeletable_file_in_the_site_never_breaks_a_build(built: Path) -> None:
     # The live site's file made immutable (root) or its folder read-only: the next builds recycle the
-    # site it was in, cannot delete it there, and start again from an empty folder (output.write_output).
+    # site it was in, cannot delete it there, and start again from an empty folder (output.stage_output).
     page = built / "site" / "people" / "novak" / "index.html"
     undo = undeletable(page)
     try:

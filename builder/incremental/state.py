@@ -134,6 +134,12 @@ class IncrementalState:
         """The state the store holds for `paths` (loaded as needed); `persist=False` reads and writes nothing."""
         return cls(paths, Store(paths.cache / "build.sqlite3") if persist else None)
 
+    def release(self) -> None:
+        """Let go of what only a later build in this process would start from (the model, its briefs, the
+        compiled templates, the last build's record): the command line's build has no later build."""
+        self.briefs, self.outputs, self._files_read, self.compiled = {}, {}, {}, {}
+        self.content, self.digested = None, {}
+
     @property
     def notes(self) -> list[str]:
         return self.store.notes if self.store else []
