@@ -6,6 +6,8 @@ when its folders are no longer listed but only their stamps and each file's are 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -13,7 +15,7 @@ from typing import Callable
 import pytest
 
 from builder.build import build
-from builder.config import Paths
+from builder.config import ENGINE_ROOT, Paths
 from builder.incremental import inputs
 from builder.incremental.sitecheck import Folders
 from builder.incremental.state import IncrementalState, OutputState
@@ -153,3 +155,20 @@ def test_inputs_a_build_with_nothing_to_do_read_again_are_trusted_by_the_next(tm
     assert sorted(files_the_scan_reads(root)) == touched
     assert build(root, out).written == 0
     assert files_the_scan_reads(root) == set()  # else every build with nothing to do would read them all again
+
+
+# What only a build with something to do needs: a build with nothing to do answers without importing any of it.
+STAGES = ("jinja2", "yaml", "markdown_it", "multiprocessing", "concurrent.futures", "ctypes", "builder.model",
+          "builder.load", "builder.resolve", "builder.render", "builder.output", "builder.write")
+
+
+def test_a_build_with_nothing_to_do_imports_no_stage(tmp_path: Path) -> None:
+    root, out = built_mini(tmp_path)
+    code = ("import sys\nfrom builder.cli import main\n"
+            f"main(['--project', {str(root)!r}, 'build', '--out', {str(out)!r}])\n"
+            "print(*sorted(sys.modules))")
+    ran = subprocess.run([sys.executable, "-c", code], cwd=ENGINE_ROOT, capture_output=True, text=True, check=True)
+    assert "0 pages written" in ran.stdout
+    loaded = set(ran.stdout.split())
+    assert "builder.build" in loaded and "builder.incremental.sitecheck" in loaded  # the test sees the modules
+    assert sorted(loaded.intersection(STAGES)) == []
