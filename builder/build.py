@@ -8,18 +8,17 @@ clean build's. The stages are imported only when there is something to do, so th
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from builder.claim import claim_output
 from builder.config import Paths
 from builder.incremental.state import IncrementalState, OutputState, remove_old_spares, spare_folder
 from builder.parallel import Progress
 from builder.problems import BuildFailed, Problems
-from builder.write import claim_output
 
 if TYPE_CHECKING:
     from builder.model import Graph, Project
@@ -130,6 +129,8 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
 
 def _return_memory() -> None:
     """Hand the heap freed back to the system, which glibc's allocator otherwise keeps for this process."""
+    import ctypes  # here, not above: a build with nothing to do never gets this far
+
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: the memory is reused by this process, not returned

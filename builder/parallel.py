@@ -7,11 +7,9 @@ is unavailable, the work runs in this process: starting workers would cost more 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -54,6 +52,10 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, s
     A worker that dies (killed, out of memory) fails the build with BrokenProcessPool instead of hanging it.
     """
     global _job
+    # Imported here, not above: a build with nothing to do imports this module for `Progress` and never forks.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     workers = min(jobs or cores(), cores(), len(items))
     if len(items) < threshold or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _serial(work, items, progress)

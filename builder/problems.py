@@ -5,7 +5,6 @@ Editors jump to `path:line`, so every problem carries a position; none carries a
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
@@ -106,5 +105,7 @@ def summary(problems: Iterable[Problem], verbose: bool = False, shown: int = SHO
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A "did you mean" hint, or a plain one listing nothing when nothing is close."""
+    import difflib  # here: only a build with a misspelt name needs it, and every command imports this module
+
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""

@@ -85,7 +85,7 @@ REFUSED = {  # --out value (relative to the project) → words the one line must
 
 @pytest.mark.parametrize("out", sorted(REFUSED))
 def test_an_output_folder_that_is_not_the_builds_own_is_refused(out: str, workspace: Path) -> None:
-    # Guard: write.claim_output, asked by build.build before anything else.
+    # Guard: claim.claim_output, asked by build.build before anything else.
     (workspace / "link-to-mine").symlink_to(workspace / "mine")
     (workspace / "link-to-nowhere").symlink_to(workspace / "gone")
     before = tree(workspace)
@@ -107,7 +107,7 @@ def test_a_site_folder_that_is_a_symlink_is_refused(workspace: Path) -> None:
 
 @pytest.mark.parametrize("out", ["../new/site", "../empty"])
 def test_a_new_or_empty_folder_is_built_then_rebuilt_thanks_to_its_marker(out: str, workspace: Path) -> None:
-    # Guard: output.plan_site puts write.MARKER in every site; claim_output accepts a folder holding it.
+    # Guard: output.plan_site puts claim.MARKER in every site; claim.claim_output accepts a folder holding it.
     root = workspace / "project"
     for _ in range(2):
         result = run_cli("--project", str(root), "build", "--out", out, cwd=root)
@@ -564,7 +564,7 @@ def test_make_site_installs_only_what_building_needs() -> None:
 
 @pytest.mark.parametrize("out", ["content/briefs", "seeds", "."])
 def test_ingest_never_writes_into_an_input_folder(out: str, workspace: Path) -> None:
-    # Guard: write.refuse_input_folder, asked by ingest_command.ingest_all.
+    # Guard: claim.refuse_input_folder, asked by ingest_command.ingest_all.
     before = tree(workspace)
     one_error(run_cli("--project", str(workspace / "project"), "ingest", "--out", out, cwd=workspace / "project"))
     assert tree(workspace) == before

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from builder.claim import refuse_input_folder
 from builder.config import Paths
 from builder.ingest import to_markdown
 from builder.load import Loader
 from builder.markup import create_markdown
 from builder.problems import BuildFailed, Problems
-from builder.write import refuse_input_folder, replace_file
+from builder.write import replace_file
 
 
 def ingest_all(root: Path, out: Path) -> list[str]:

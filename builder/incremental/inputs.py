@@ -34,10 +34,14 @@ def sha(data: bytes | str) -> str:
 def engine_digest() -> str:
     """Every file of the engine's package (recursively), the Python running it and the packages beside it."""
     h = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
-    package = ENGINE_ROOT / "builder"
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    package = str(ENGINE_ROOT / "builder")
+    found = []
+    for folder, dirs, names in os.walk(package):  # os.walk, not Path.rglob: every build asks, rglob took 3x as long
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        found += [path for path in (os.path.join(folder, name) for name in names) if os.path.isfile(path)]
+    for path in sorted(found):
+        with open(path, "rb") as file:
+            h.update(path[len(package) + 1:].replace(os.sep, "/").encode() + b"\0" + file.read() + b"\0")
     try:  # every installed distribution with its version: an upgrade invalidates the cache
         site = Path(sysconfig.get_paths()["purelib"])
         h.update("\0".join(sorted(n for n in os.listdir(site) if n.endswith(".dist-info"))).encode())

@@ -18,19 +18,20 @@ slower; a stored row that fails its check is dropped (`store.Store`), never used
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import time
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.config import Paths
 from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
+from builder.incremental.sitecheck import Walk, site_matches, walk_site  # noqa: F401 - output.py imports the walk from here
 from builder.incremental.store import Store
-from builder.model import BriefResult, Project
 from builder.problems import Problem
+
+if TYPE_CHECKING:  # the model is imported only by a build with something to do
+    from builder.model import BriefResult, Project
 
 Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...]]  # a page's ids, and where its links point
 
@@ -118,40 +119,6 @@ class HeldContent:
     derived: dict[str, Any] = field(default_factory=dict)  # worked out from it alone (briefs.derived)
 
 
-Walk = dict[str, tuple[int, int, int]]  # site path → (size, inode, mtime_ns)
-
-
-def walk_site(folder: Path) -> Walk:
-    """site path → (size, inode, mtime_ns) of every file under `folder`."""
-    out: dict[str, tuple[int, int, int]] = {}
-    base = len(str(folder)) + 1
-    stack = [str(folder)]
-    while stack:
-        current = stack.pop()
-        with os.scandir(current) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                else:
-                    st = entry.stat(follow_symlinks=False)
-                    out[entry.path[base:].replace(os.sep, "/")] = (st.st_size, st.st_ino, st.st_mtime_ns)
-    return out
-
-
-def site_matches(out: Path, state: OutputState) -> bool:
-    """The folder holds exactly the files the last build wrote there, none of them changed since.
-
-    Every file the build writes has mtime 0, so a file edited in place shows a new mtime."""
-    try:
-        found = walk_site(out)
-    except OSError:
-        return False
-    if found.keys() != state.files.keys():
-        return False
-    return all(size == state.files[rel][1] and ino == state.files[rel][2] and mtime == 0
-               for rel, (size, ino, mtime) in found.items())
-
-
 def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
     """`rel` in the previous site is still the file the last build wrote (so it may be linked)."""
     if state is None or rel not in state.files:
@@ -166,12 +133,16 @@ def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
 
 def spare_folder(paths: Paths, out: Path) -> Path:
     """A new, unguessable place in .cache/ for the site a build into `out` replaces (see write.Staging)."""
+    import secrets  # here and below, not above: a build with nothing to do needs neither (nor shutil)
+
     return paths.cache / f"spare-{sha(str(out))[:12]}-{secrets.token_hex(8)}"
 
 
 def remove_old_spares(paths: Paths, out: Path, keep: str) -> None:
     """Spares of `out` nobody recycled (a build failed or was killed first); not fresh ones: a build
     running now may be about to take one."""
+    import shutil
+
     prefix, limit = f"spare-{sha(str(out))[:12]}-", time.time() - 600
     try:
         for entry in os.scandir(paths.cache):
@@ -225,13 +196,14 @@ class IncrementalState:
         known = self.inputs or InputRecord({}, 0)
         return Snapshot.scan(self.paths, known.stamps, known.trusted_before_ns)
 
-    def remember_inputs(self, snapshot: Snapshot) -> None:
+    def remember_inputs(self, snapshot: Snapshot, refresh: bool = False) -> None:
         """Record the stamps of the bytes this build read (a file changed within a second of the scan is
-        read again next time, whatever its stamp says)."""
+        read again next time, whatever its stamp says); `refresh`: save it even with the same stamps, for the
+        files read again that it now trusts."""
         record = InputRecord(dict(snapshot.stamps), self._scanned_at - TRUST_AFTER_NS)
         old = self.inputs
         self.inputs = record
-        if self.store is not None and (old is None or old.stamps != record.stamps):
+        if self.store is not None and (refresh or old is None or old.stamps != record.stamps):
             self.store.put_many({"inputs": record})
 
     # -- briefs -----------------------------------------------------------------------------------
@@ -239,6 +211,7 @@ class IncrementalState:
         found = {k: self.briefs[k] for k in keys if k in self.briefs}
         missing = [k for k in keys if k not in found]
         if missing and self.store is not None:
+            from builder.model import BriefResult  # here: a build with nothing to do never needs the model
             rows = self.store.get_many(["brief:" + k for k in missing], BriefResult)
             found.update((k[len("brief:"):], v) for k, v in rows.items())
         return found
@@ -272,6 +245,8 @@ class IncrementalState:
         memory only: pickling a large site's record cost a third of an edit's rebuild, and the full build
         that follows once saves pause records it. Its absence from the store is only slower, never wrong: a
         record found there is checked against the files in `out`, inode by inode."""
+        import secrets
+
         state.engine = self.engine
         state.record = secrets.token_hex(8)
         self.outputs = {str(out): state}  # one site at a time: a server serves one
@@ -314,4 +289,8 @@ class IncrementalState:
         previous = self.output(out, whole=False) if out is not None else None
         if out is None or previous is None or previous.inputs != snapshot.digest(self.engine):
             return None
-        return previous if site_matches(out, previous) else None
+        if not site_matches(out, previous, self.store):
+            return None
+        if snapshot.data:  # files read again, with the same bytes: else every build with nothing to do reads them
+            self.remember_inputs(snapshot, refresh=True)
+        return previous

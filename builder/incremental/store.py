@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 import os
 import pickle
-import secrets
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TypeVar
@@ -34,6 +33,8 @@ def _secret() -> bytes | None:
         pass
     except OSError:
         return None
+    import secrets  # here: only the first build on a machine makes the key
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
