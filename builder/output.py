@@ -130,16 +130,20 @@ def render_pages(worker: PageWorker, pages: list[Page], progress: Progress, jobs
         worker.renderer.env.get_template(template)
     order = sorted(range(len(pages)), key=lambda i: pages[i].template in _PER_ITEM)
     solo = sum(1 for page in pages if page.template not in _PER_ITEM)
-    results = fork_map(worker, [pages[i] for i in order], threshold=PAGES_PER_FORK, solo=solo,
-                       progress=progress.counter("pages", len(pages)), jobs=jobs)
-    out: list[PageOut] = [None] * len(pages)  # type: ignore[list-item]
     shared: dict = {}
-    for i, result in zip(order, results):
+
+    def keep(result: PageOut) -> PageOut:
         # The same links and ids are on page after page (the menu, every citation of a source), but each
-        # worker's result arrives as objects of its own: kept as one object each, they take a fifth of the
-        # memory (a few hundred MB at 10,000 briefs) and pickle into the build's record at half the size.
+        # worker's result arrives as objects of its own: kept as one object each, as they arrive, they take a
+        # fifth of the memory (a few hundred MB at 10,000 briefs) and pickle into the build's record at half
+        # the size.
         result.ids = frozenset([shared.setdefault(name, name) for name in result.ids])
         result.targets = tuple([shared.setdefault(t, t) for t in result.targets])
+        return result
+    results = fork_map(worker, [pages[i] for i in order], threshold=PAGES_PER_FORK, solo=solo,
+                       progress=progress.counter("pages", len(pages)), jobs=jobs, keep=keep)
+    out: list[PageOut] = [None] * len(pages)  # type: ignore[list-item]
+    for i, result in zip(order, results):
         out[i] = result
     return out
 

@@ -43,13 +43,15 @@ def _chunks(count: int, workers: int, solo: int = 0) -> list[tuple[int, int]]:
 
 
 def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, solo: int = 0,
-             progress: Callable[[int], None] | None = None, jobs: int | None = None) -> list[R]:
+             progress: Callable[[int], None] | None = None, jobs: int | None = None,
+             keep: Callable[[R], R] | None = None) -> list[R]:
     """[work(x) for x in items], over all cores when there are enough items; results in input order.
 
     The first `solo` items are handed out one by one, first: put the slowest there. `jobs=1` never forks
     (the live server's rebuilds: a process running threads must not fork).
 
     A worker that dies (killed, out of memory) fails the build with BrokenProcessPool instead of hanging it.
+    `keep`: what to keep of each result, applied as it arrives (before the next chunk is received).
     """
     global _job
     # Imported here, not above: a build with nothing to do imports this module for `Progress` and never forks.
@@ -58,7 +60,7 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, s
 
     workers = min(jobs or cores(), cores(), len(items))
     if len(items) < threshold or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _serial(work, items, progress)
+        return _serial(work, items, progress, keep)
     results: list[R | None] = [None] * len(items)
     _job = (work, items)  # type: ignore[assignment]
     try:
@@ -66,7 +68,7 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, s
             done = 0
             for future in as_completed([pool.submit(_run_chunk, c) for c in _chunks(len(items), workers, solo)]):
                 start, chunk = future.result()
-                results[start:start + len(chunk)] = chunk  # type: ignore[assignment]
+                results[start:start + len(chunk)] = [keep(r) for r in chunk] if keep else chunk  # type: ignore[assignment]
                 done += len(chunk)
                 if progress:
                     progress(done)
@@ -75,10 +77,11 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, s
     return results  # type: ignore[return-value]
 
 
-def _serial(work: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None) -> list[R]:
+def _serial(work: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None,
+            keep: Callable[[R], R] | None = None) -> list[R]:
     out = []
     for done, item in enumerate(items, start=1):
-        out.append(work(item))
+        out.append(keep(work(item)) if keep else work(item))
         if progress and done % 16 == 0:
             progress(done)
     if progress:
