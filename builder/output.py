@@ -20,7 +20,9 @@ from builder.publish import search
 from builder.incremental.compiled import CompiledTemplates
 from builder.incremental.fingerprints import Fingerprints, Memo, links_digest
 from builder.incremental.inputs import Snapshot, sha
-from builder.incremental.state import OutputState, Walk, unchanged_file, walk_site
+from builder.incremental.sitecheck import Walk, walk_site
+from builder.incremental.state import OutputState, unchanged_file
+from builder.claim import MARKER, MARKER_TEXT
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
 from builder.markup import create_markdown
@@ -31,7 +33,7 @@ from builder.problems import BuildFailed, Pos, Problems
 from builder.render import Renderer, pygments_css
 from builder.safeio import UnsafeInput
 from builder.safeloader import input_files
-from builder.write import MARKER, MARKER_TEXT, Staging, copy_assets, environment_fault
+from builder.write import Staging, copy_assets, environment_fault
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
 _PER_ITEM = frozenset({"brief.html", "entity.html", "source.html", "alias.html", "page.html"})

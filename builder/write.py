@@ -19,7 +19,6 @@ from typing import Callable, Iterable
 
 import rcssmin
 
-from builder.claim import MARKER, MARKER_TEXT  # noqa: F401 - the stage's names; the claim has its own module
 from builder.problems import BuildFailed, Pos, Problems
 from builder.safeio import UnsafeInput, read_input
 from builder.safeloader import input_files
@@ -50,7 +49,6 @@ def replace_file(target: Path, data: bytes) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, target)
-
 
 
 def safe_target(root: Path, rel: str) -> Path:

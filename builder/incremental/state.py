@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from builder.config import Paths
 from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
-from builder.incremental.sitecheck import Walk, site_matches, walk_site  # noqa: F401 - output.py imports the walk from here
+from builder.incremental.sitecheck import site_matches
 from builder.incremental.store import Store
 from builder.problems import Problem
 
