@@ -102,10 +102,10 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     keep = spare_folder(paths, out) if state.store is not None and state.store.db is not None else None
     staged = stage_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs)
     inputs = snapshot.digest(state.engine)
-    if release:
+    if release and staged.heavy_finish:
         # Nothing below reads the model, and the search index is made by Pagefind processes that need, at
         # 10,000 briefs, as much memory as the model holds: a build that no later build in this process
-        # follows lets it go first.
+        # follows lets it go first (a second at 10,000 briefs, not worth it when few pages are indexed again).
         del project, graph, bodies, site, snapshot, previous
         state.release()
         gc.unfreeze()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import publish
-from builder.publish import search
+from builder.publish import search, zipper
 from builder.incremental.compiled import CompiledTemplates
 from builder.incremental.fingerprints import Fingerprints, Memo, links_digest
 from builder.incremental.inputs import Snapshot, sha
@@ -207,20 +207,34 @@ def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) 
     return kept
 
 
-def run_finish(staging: Staging, live: bool, progress: Progress,
-               searched: dict[str, str]) -> tuple[tuple[str, ...], Walk]:
-    """Run the last steps over the staged site; what they made, and the site's files after them. `live`:
-    whether the live site is the last build's, whose unchanged search bundles and zip entries are reused."""
+def run_finish(staging: Staging, lender: zipper.Previous | None, live: bool, progress: Progress,
+               searched: dict[str, str], known: dict[str, str]) -> tuple[tuple[str, ...], Walk, dict[str, str]]:
+    """Run the last steps over the staged site; what they made, the site's files after them and the digest
+    of each file's content. `live`: whether the live site is the last build's, whose unchanged search
+    bundles are reused; `lender`: its zip, whose entries of unchanged content are; `known`: the digests of
+    the pages and files the build put there."""
     progress.update("search index and zip")
-    staged = walk_site(staging.path)
     # The zip takes unchanged entries from the live site's, and the search index the bundles whose pages are
     # unchanged; `publish.finish` is looked up now, so a test can stop a build inside it.
-    publish.finish(staging.path, staging.out if live else None, searched)
-    after = walk_site(staging.path)
-    made = tuple(sorted(rel for rel, st in after.items() if rel not in staged or staged[rel][1] != st[1]))
+    after, digests = publish.finish(staging.path, staging.out if live else None, searched,
+                                    lender if live else None, known)
+    for rel, (size, ino, mtime) in after.items():
+        if mtime:  # what the last steps wrote: fixed times, as Staging.write gives the pages, repeatable trees
+            os.utime(staging.path / rel, (0, 0))
+            after[rel] = (size, ino, 0)
+    # The staging folder held the pages and files (`known`) and nothing else (swept) before the last steps.
+    made = tuple(sorted(rel for rel in after if rel not in known))
     if live:
         keep_identical(staging, made, after)
-    return made, after
+    return made, after, digests
+
+
+def zip_lender(out: Path, previous: OutputState | None) -> zipper.Previous | None:
+    """The live site's zip, when the last build made it over the files it recorded (so each entry's content
+    is the one their digests name): not after a deferred finish, nor when the zip has been replaced since."""
+    if previous is None or not previous.before_finish or not unchanged_file(out, publish.ZIP_NAME, previous):
+        return None
+    return zipper.Previous(out / publish.ZIP_NAME, {rel: d for rel, (d, _, _) in previous.files.items() if d})
 
 
 def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None:
@@ -262,6 +276,16 @@ class Staged:
     out: Path
     keep: Path | None
     live: bool  # whether the live site is the last build's (then its search bundles and zip entries are reused)
+    lender: zipper.Previous | None = None  # the live site's zip, which lends the entries of unchanged files
+    finish_digests: dict[str, str] = field(default_factory=dict)  # the kept last steps' files → their digests
+
+    @property
+    def heavy_finish(self) -> bool:
+        """Whether the last steps index more pages than one search bundle holds (a first build, a site-wide
+        change): then the memory the model holds is worth handing back before they run."""
+        if self.made is not None:
+            return False
+        return not self.live or sum(1 for r in self.pages.values() if r.written) > search.SHARD_PAGES
 
     def compact(self) -> None:
         """Copy what this holds into fresh memory, once the model is gone. Made while the model was there
@@ -270,9 +294,12 @@ class Staged:
         held on to 450 MB."""
         rows = {path: (r.digest, r.size, r.written, r.ids, r.targets) for path, r in self.pages.items()}
         # marshal (version 4 writes an object shared by many pages once) of values made here: nothing to trust
-        data = marshal.dumps((rows, self.digests, self.searched, self.fingerprints))
-        rows, self.pages, self.digests, self.searched, self.fingerprints = {}, {}, {}, {}, {}
-        rows, self.digests, self.searched, self.fingerprints = marshal.loads(data)
+        lent = dict(self.lender.digests) if self.lender else None
+        data = marshal.dumps((rows, self.digests, self.searched, self.fingerprints, self.finish_digests, lent))
+        rows, self.pages, self.digests, self.searched, self.fingerprints, lent = {}, {}, {}, {}, {}, None
+        rows, self.digests, self.searched, self.fingerprints, self.finish_digests, lent = marshal.loads(data)
+        if self.lender and lent is not None:
+            self.lender = zipper.Previous(self.lender.path, lent)
         self.pages = {path: PageOut(*row) for path, row in rows.items()}
 
 
@@ -312,7 +339,10 @@ def stage_output(site: Site, out: Path, previous: OutputState | None, problems: 
             raise environment_fault(exc, out, staging and staging.path) from None
         raise
     searched = {path: digests[path] for path in search.searched(site.pages)} if made is None else {}
-    return Staged(staging, pages, digests, before, made, searched, site.fingerprints, out, keep, previous is not None)
+    kept = {rel: previous.files[rel][0] for rel in made or () if previous and previous.files[rel][0]}
+    lender = zip_lender(out, previous) if made is None and previous is not None else None
+    return Staged(staging, pages, digests, before, made, searched, site.fingerprints, out, keep, previous is not None,
+                  lender, kept)
 
 
 def finish_output(staged: Staged, progress: Progress) -> OutputState:
@@ -321,9 +351,10 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
     staging = staged.staging
     try:
         if staged.made is None:
-            made, final = run_finish(staging, staged.live, progress, staged.searched)
+            made, final, contents = run_finish(staging, staged.lender, staged.live, progress, staged.searched,
+                                               staged.digests)
         else:
-            made, final = staged.made, walk_site(staging.path)
+            made, final, contents = staged.made, walk_site(staging.path), staged.finish_digests
         progress.mark("search index+zip")
     except BaseException as exc:
         _abort(staging, staged.keep)
@@ -335,7 +366,7 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
     except OSError as exc:
         raise environment_fault(exc, staged.out, staging.path) from None
     progress.mark("swap")
-    files = {rel: (staged.digests.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
+    files = {rel: (staged.digests.get(rel) or contents.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
     links = {path: (r.ids, r.targets) for path, r in staged.pages.items()}
     return OutputState("", files, staged.fingerprints, staged.before, made, links=links)
 

@@ -6,6 +6,7 @@ A clean build here is a copy of the project without its .cache/, built into a fr
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import zipfile
@@ -420,32 +421,35 @@ def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path:
 
     site = tmp_path / "site"
     files = {"a.html": b"<p>" + b"words " * 5000 + b"</p>", "empty.txt": b"", "b/c.bin": os.urandom(70_000),
-             "\u00e9t\u00e9/index.html": "caf\u00e9".encode(), "d/e.txt": b"same size A"}
+             "\u00e9t\u00e9/index.html": "caf\u00e9".encode(), "d/e.txt": b"same size A", "f.txt": b"as before"}
     write_project(site, files)  # type: ignore[arg-type]
     names = sorted(files)
-    zipper.write(site / "mine.zip", site, names, zip_entry)
+    made = zipper.write(site / "mine.zip", site, names, zip_entry)
     assert (site / "mine.zip").read_bytes() == zipfile_bytes(site, names, tmp_path / "ref.zip")
-    # The next build: one file changed (same size), one replaced by an equal copy; the rest linked.
-    live = tmp_path / "live"
-    live.mkdir()
-    (site / "mine.zip").rename(live / "mine.zip")
+    assert made == {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}
+    # The next build, every file a new copy: one changed (same size), one changed with its new digest known
+    # to the caller, one unchanged with its digest known (not even read); the content decides, not the file.
     nxt = tmp_path / "next"
-    for rel in names:
-        (nxt / rel).parent.mkdir(parents=True, exist_ok=True)
-        (live / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(site / rel, live / rel)
-        os.utime(live / rel, (0, 0))
-        os.link(live / rel, nxt / rel)
-    (nxt / "d/e.txt").unlink()
+    write_project(nxt, files)  # type: ignore[arg-type]
     (nxt / "d/e.txt").write_bytes(b"same size B")
-    (nxt / "a.html").unlink()
-    shutil.copyfile(live / "a.html", nxt / "a.html")
+    (nxt / "f.txt").write_bytes(b"as BEFORE")
     deflated: list[int] = []
     real = zipper.deflate
     monkeypatch.setattr(zipper, "deflate", lambda data, level: deflated.append(len(data)) or real(data, level))
-    zipper.write(nxt / "mine.zip", nxt, names, zip_entry, previous=live)
-    assert deflated == [len(b"same size B")]  # only the changed file was compressed again
+    read: list[str] = []
+    real_made = zipper._made
+    monkeypatch.setattr(zipper, "_made", lambda site, rel, *rest: read.append(rel) or real_made(site, rel, *rest))
+    known = {"a.html": made["a.html"], "f.txt": hashlib.sha256(b"as BEFORE").hexdigest()}
+    again = zipper.write(nxt / "mine.zip", nxt, names, zip_entry, previous=zipper.Previous(site / "mine.zip", made),
+                         known=known)
+    assert sorted(deflated) == sorted([len(b"same size B"), len(b"as BEFORE")])  # only changed content compressed
+    assert "a.html" not in read  # its digest was known and its entry lent: the file is not read
+    assert again["d/e.txt"] == hashlib.sha256(b"same size B").hexdigest()
     assert (nxt / "mine.zip").read_bytes() == zipfile_bytes(nxt, names, tmp_path / "ref2.zip")
+    # A previous zip that cannot lend (damaged) costs only time: the bytes are the same.
+    (site / "mine.zip").write_bytes(b"PK broken")
+    zipper.write(nxt / "again.zip", nxt, names, zip_entry, previous=zipper.Previous(site / "mine.zip", made))
+    assert (nxt / "again.zip").read_bytes() == (nxt / "mine.zip").read_bytes()
 
 
 def test_the_replaced_site_is_recycled_and_a_tampered_one_is_not_trusted(tmp_path: Path) -> None:

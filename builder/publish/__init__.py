@@ -16,9 +16,10 @@ import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from builder import meta
+from builder.incremental.sitecheck import Walk, walk_site
 from builder.model import Document, Page, Project, SiteConfig
 from builder.problems import Pos, Problems
 from builder.publish import search, zipper
@@ -188,13 +189,11 @@ def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None
 
 
 # -- the last steps, in the staging folder before the swap ----------------------------------------
-def write_zip(site: Path, previous: Path | None = None) -> None:
-    """The whole site as one zip: sorted entries, fixed times and modes, so two builds match. Entries of the
-    zip in `previous` (the live site) are reused where their file is unchanged."""
-    target = site / ZIP_NAME
-    paths = sorted((p for p in site.rglob("*") if p.is_file() and p != target),
-                   key=lambda p: p.relative_to(site).as_posix())
-
+def write_zip(site: Path, names: list[str], previous: zipper.Previous | None = None,
+              known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The whole site (`names`, sorted) as one zip: fixed times and modes, so two builds match. Entries of
+    the `previous` zip (the live site's) are reused where their content is unchanged; `known`: the digests
+    of files the build already has. Returns each file's content digest."""
     def entry(rel: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(ZIP_FOLDER + rel, date_time=ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
@@ -203,17 +202,20 @@ def write_zip(site: Path, previous: Path | None = None) -> None:
         return info
     # The same bytes as zipfile's writestr(..., compresslevel=9), compressed on every core, and reusing
     # the last build's entries for unchanged files.
-    zipper.write(target, site, [path.relative_to(site).as_posix() for path in paths], entry, level=9,
-                 previous=previous)
+    return zipper.write(site / ZIP_NAME, site, names, entry, level=9, previous=previous, known=known)
 
 
-def finish(site: Path, previous: Path | None, searched: dict[str, str]) -> None:
+def finish(site: Path, previous: Path | None, searched: dict[str, str], lender: zipper.Previous | None = None,
+           known: Mapping[str, str] | None = None) -> tuple[Walk, dict[str, str]]:
     """Over the finished pages, before the swap: the search index of the pages `searched` (path → digest of
-    its bytes), then the zip of everything; both reuse what they can of `previous`, the live site (search
-    bundles whose pages are unchanged, zip entries of unchanged files)."""
+    its bytes), then the zip of everything. The index reuses the search bundles of `previous` (the live site)
+    whose pages are unchanged, the zip the entries of `lender` (the live site's zip) whose content is;
+    `known`: the digests of the files the build wrote. Returns the site's files after both (as `walk_site`
+    gives them) and the digest of every file zipped."""
     search.index_site(site, searched, previous)
-    write_zip(site, previous)
-    for path in site.rglob("*"):
-        if path.is_file():
-            os.utime(path, (0, 0))  # as Staging.write does for the pages: fixed times, repeatable trees
-
+    files = walk_site(site)
+    files.pop(ZIP_NAME, None)
+    digests = write_zip(site, sorted(files), lender, known)
+    st = os.stat(site / ZIP_NAME)
+    files[ZIP_NAME] = (st.st_size, st.st_ino, st.st_mtime_ns)
+    return files, digests

@@ -1,56 +1,75 @@
 """A zip of many files, fast: compressed on every core, and entries of the last build's zip reused as they are.
 
 The bytes are exactly those `zipfile.ZipFile.writestr` gives for the same `ZipInfo`s (deflate; the local
-headers, central directory and end record are written by `zipfile` itself). An old entry is reused only when
-its name, size and CRC match and its content is known to be the same: the file is the very one (same inode)
-the last build zipped, or the old entry inflates to the same bytes.
+headers, central directory and end record are written by `zipfile` itself). An old entry is reused when its
+file's content is the one that entry was made from: the digest (sha256) of the bytes, which the build already
+knows for its pages and files, against the digest the last build recorded for the entry. No stamp or inode is
+trusted: an entry whose content cannot be shown equal is compressed again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from builder.parallel import cores
 
-class _Old:
-    """The last build's zip: each entry's place, and the inodes of the live site's files."""
+CHUNK = 64  # entries per thread task: one task per entry cost more in the executor than the work at 25,000
 
-    def __init__(self, site: Path, name: str) -> None:
-        self.site = site
-        self.path = site / name
+
+@dataclass(frozen=True)
+class Previous:
+    """The last build's zip and the digest of each entry's content (by name in the site) it was made from."""
+
+    path: Path
+    digests: Mapping[str, str]
+
+
+class _Old:
+    """An open previous zip: each entry's place and the content digest it was made from."""
+
+    def __init__(self, previous: Previous) -> None:
+        self.digests = previous.digests
         self.entries: dict[str, zipfile.ZipInfo] = {}
+        self.fd = -1
         try:
-            with zipfile.ZipFile(self.path) as archive:
+            with zipfile.ZipFile(previous.path) as archive:
                 self.entries = {info.filename: info for info in archive.infolist()}
+            self.fd = os.open(previous.path, os.O_RDONLY)
         except (OSError, zipfile.BadZipFile):
             self.entries = {}
 
-    def raw(self, info: zipfile.ZipInfo) -> bytes | None:
-        """The entry's compressed bytes, as stored."""
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(info.header_offset)
-                header = handle.read(30)
-                if len(header) < 30 or header[:4] != b"PK\x03\x04":
-                    return None
-                skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
-                handle.seek(info.header_offset + 30 + skip)
-                data = handle.read(info.compress_size)
-                return data if len(data) == info.compress_size else None
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+
+    def match(self, rel: str, info: zipfile.ZipInfo, digest: str) -> zipfile.ZipInfo | None:
+        """The old entry for `rel` when it was made from content of this `digest`, stored as `info` asks."""
+        before = self.entries.get(info.filename)
+        if before is None or self.digests.get(rel) != digest or before.compress_type != info.compress_type:
+            return None
+        return before
+
+    def raw(self, before: zipfile.ZipInfo, info: zipfile.ZipInfo) -> bytes | None:
+        """The old entry's compressed bytes, as stored (its sizes and CRC then go into `info`)."""
+        try:  # os.pread: threads share the descriptor, not a file position
+            header = os.pread(self.fd, 30, before.header_offset)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                return None
+            skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+            raw = os.pread(self.fd, before.compress_size, before.header_offset + 30 + skip)
         except OSError:
             return None
-
-    def same_file(self, rel: str, current: os.stat_result) -> bool:
-        try:
-            st = os.stat(self.site / rel)
-        except OSError:
-            return False
-        return st.st_ino == current.st_ino and st.st_dev == current.st_dev and st.st_mtime_ns == 0
+        if len(raw) != before.compress_size:
+            return None
+        info.file_size, info.CRC, info.compress_size = before.file_size, before.CRC, before.compress_size
+        return raw
 
 
 def deflate(data: bytes, level: int) -> bytes:
@@ -58,38 +77,61 @@ def deflate(data: bytes, level: int) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def _entry(site: Path, rel: str, info: zipfile.ZipInfo, level: int, old: _Old | None) -> tuple[zipfile.ZipInfo, bytes]:
-    path = site / rel
-    current = os.stat(path)
-    data = path.read_bytes()
-    info.file_size, info.CRC = len(data), zlib.crc32(data)
-    before = old.entries.get(info.filename) if old else None
-    raw = None
-    if old and before and before.compress_type == info.compress_type and before.CRC == info.CRC \
-            and before.file_size == info.file_size:
-        raw = old.raw(before)
-        if raw is not None and not old.same_file(rel, current):
-            try:
-                raw = raw if zlib.decompress(raw, -15) == data else None
-            except zlib.error:
-                raw = None
+def _made(site: Path, rel: str, info: zipfile.ZipInfo, level: int, old: _Old | None) -> tuple[bytes, str]:
+    """An entry from the file itself: its compressed bytes (the old entry's when the content is the same)
+    and the digest of its content."""
+    data = (site / rel).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    before = old.match(rel, info, digest) if old else None
+    raw = old.raw(before, info) if old and before else None
     if raw is None:
         raw = deflate(data, level)
-    info.compress_size = len(raw)
-    return info, raw
+        info.file_size, info.CRC, info.compress_size = len(data), zlib.crc32(data), len(raw)
+    return raw, digest
 
 
 def write(target: Path, site: Path, names: list[str], make_info: Callable[[str], zipfile.ZipInfo],
-          level: int = 9, previous: Path | None = None) -> None:
+          level: int = 9, previous: Previous | None = None, known: Mapping[str, str] | None = None) -> dict[str, str]:
     """Zip `names` (paths under `site`) into `target`, in that order; `make_info(name)` says how each is stored.
-    `previous`: a folder (the live site) whose zip of the same name may lend unchanged entries."""
-    old = _Old(previous, target.name) if previous is not None else None
-    with ThreadPoolExecutor(max(1, cores())) as pool:  # zlib lets go of the interpreter while it works
-        entries = pool.map(lambda rel: _entry(site, rel, make_info(rel), level, old), names)
-        with zipfile.ZipFile(target, "w") as archive:
-            assert archive.fp is not None and archive.fp.tell() == archive.start_dir == 0  # what _append relies on
-            for info, raw in entries:
-                _append(archive, info, raw)
+    `previous`: the last build's zip, which lends the entries of unchanged content; `known`: the digests of
+    files whose content the caller already knows (the build's pages), which are not read at all when their
+    old entry is reused. Returns each name's content digest, for the next build's `previous`."""
+    old = _Old(previous) if previous is not None else None
+    known = known or {}
+    infos = [make_info(rel) for rel in names]
+    lent: dict[int, zipfile.ZipInfo] = {}  # entry number → the old entry it is copied from
+    todo = []
+    for at, (rel, info) in enumerate(zip(names, infos)):
+        digest = known.get(rel)
+        before = old.match(rel, info, digest) if old is not None and digest is not None else None
+        if before is not None:
+            lent[at] = before
+        else:
+            todo.append(at)
+
+    def work(chunk: list[int]) -> list[tuple[bytes, str]]:
+        return [_made(site, names[at], infos[at], level, old) for at in chunk]
+    digests: dict[str, str] = {}
+    try:
+        with ThreadPoolExecutor(max(1, cores())) as pool:  # zlib and hashlib let go of the interpreter
+            chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+            made = (item for results in pool.map(work, chunks) for item in results)  # in `todo` order
+            with zipfile.ZipFile(target, "w") as archive:
+                assert archive.fp is not None and archive.fp.tell() == archive.start_dir == 0  # for _append
+                for at, (rel, info) in enumerate(zip(names, infos)):
+                    before = lent.get(at)
+                    raw = old.raw(before, info) if old is not None and before is not None else None
+                    if raw is not None:
+                        digests[rel] = known[rel]
+                    elif before is not None:  # the old zip could not lend it after all
+                        raw, digests[rel] = _made(site, rel, info, level, None)
+                    else:
+                        raw, digests[rel] = next(made)
+                    _append(archive, info, raw)
+    finally:
+        if old is not None:
+            old.close()
+    return digests
 
 
 def _append(archive: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
