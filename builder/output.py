@@ -97,6 +97,7 @@ class PageOut:
     written: bool  # False when the bytes equal the last build's file, which was linked instead
     ids: frozenset[str]
     targets: tuple[Target, ...]
+    indexed: str  # the digest of what the search index reads of it (`search.indexed_digest`)
 
 
 class PageWorker:
@@ -113,7 +114,8 @@ class PageWorker:
         digest = hashlib.sha256(data).hexdigest()
         written = self.put(page.path, data, digest)
         parsed = parse_page(html)
-        return PageOut(digest, len(data), written, frozenset(parsed.ids), link_targets(page.path, parsed))
+        return PageOut(digest, len(data), written, frozenset(parsed.ids), link_targets(page.path, parsed),
+                       search.indexed_digest(html, digest))
 
     def put(self, rel: str, data: bytes, digest: str) -> bool:
         if self.staging is None:
@@ -271,7 +273,7 @@ class Staged:
     digests: dict[str, str]  # site path → digest of its bytes, for every page and other file
     before: str  # digest of the site before its last steps
     made: tuple[str, ...] | None  # the last steps' files, kept from the last build; None: they must run
-    searched: dict[str, str]  # the pages the search index covers → their digests
+    searched: dict[str, str]  # the pages the search index covers → the digest of what it reads of each
     fingerprints: dict[str, str]
     out: Path
     keep: Path | None
@@ -292,7 +294,7 @@ class Staged:
         (page paths, digests, anchors and links), it is spread over most of the memory the model used, which
         Python gives back to the system only a whole arena (1 MiB) at a time: at 10,000 briefs, 110 MB of it
         held on to 450 MB."""
-        rows = {path: (r.digest, r.size, r.written, r.ids, r.targets) for path, r in self.pages.items()}
+        rows = {path: (r.digest, r.size, r.written, r.ids, r.targets, r.indexed) for path, r in self.pages.items()}
         # marshal (version 4 writes an object shared by many pages once) of values made here: nothing to trust
         lent = dict(self.lender.digests) if self.lender else None
         data = marshal.dumps((rows, self.digests, self.searched, self.fingerprints, self.finish_digests, lent))
@@ -338,7 +340,7 @@ def stage_output(site: Site, out: Path, previous: OutputState | None, problems: 
         if isinstance(exc, OSError):  # the disk or the folder, not the content: one line, no traceback
             raise environment_fault(exc, out, staging and staging.path) from None
         raise
-    searched = {path: digests[path] for path in search.searched(site.pages)} if made is None else {}
+    searched = {path: pages[path].indexed for path in search.searched(site.pages)} if made is None else {}
     kept = {rel: previous.files[rel][0] for rel in made or () if previous and previous.files[rel][0]}
     lender = zip_lender(out, previous) if made is None and previous is not None else None
     return Staged(staging, pages, digests, before, made, searched, site.fingerprints, out, keep, previous is not None,
@@ -367,7 +369,7 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
         raise environment_fault(exc, staged.out, staging.path) from None
     progress.mark("swap")
     files = {rel: (staged.digests.get(rel) or contents.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
-    links = {path: (r.ids, r.targets) for path, r in staged.pages.items()}
+    links = {path: (r.ids, r.targets, r.indexed) for path, r in staged.pages.items()}
     return OutputState("", files, staged.fingerprints, staged.before, made, links=links)
 
 

@@ -33,7 +33,8 @@ from builder.problems import Problem
 if TYPE_CHECKING:  # the model is imported only by a build with something to do
     from builder.model import BriefResult, Project
 
-Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...]]  # a page's ids, and where its links point
+# A page's ids, where its links point, and the digest of what the search index reads of it
+Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...], str]
 
 
 @dataclass
@@ -57,7 +58,7 @@ class OutputState:
     page_count: int = 0
     spare: str = ""  # the folder in .cache/ holding the site this build replaced, for the next to recycle
     engine: str = ""  # the engine that made it: a state from other code is not used
-    links: dict[str, Links] = field(default_factory=dict)  # page path → its anchors and link targets
+    links: dict[str, Links] = field(default_factory=dict)  # page path → its anchors, link targets, search digest
     record: str = ""  # names this build's record: its `PageRecord` row in the store carries the same
 
 

@@ -208,7 +208,7 @@ def write_zip(site: Path, names: list[str], previous: zipper.Previous | None = N
 def finish(site: Path, previous: Path | None, searched: dict[str, str], lender: zipper.Previous | None = None,
            known: Mapping[str, str] | None = None) -> tuple[Walk, dict[str, str]]:
     """Over the finished pages, before the swap: the search index of the pages `searched` (path → digest of
-    its bytes), then the zip of everything. The index reuses the search bundles of `previous` (the live site)
+    what the index reads of it), then the zip of everything. The index reuses the search bundles of `previous` (the live site)
     whose pages are unchanged, the zip the entries of `lender` (the live site's zip) whose content is;
     `known`: the digests of the files the build wrote. Returns the site's files after both (as `walk_site`
     gives them) and the digest of every file zipped."""

@@ -5,10 +5,13 @@
 - the search page, and Pagefind run over the finished pages in the staging folder.
 
 The search index covers what a reader searches for (briefs, people, organisations, sources, claims and the
-other content pages), not lists, redirects or the not-found page. It is split into bundles of at most
-`SHARD_PAGES` pages, each a whole Pagefind index that the search page merges: Pagefind holds a bundle's pages
-in memory while it indexes them, so this bounds the memory a build needs, and a bundle whose pages are the
-live site's, byte for byte, is kept from it instead of being indexed again (an edit re-indexes only the bundles of the pages it changed).
+other content pages), not lists, redirects or the not-found page, nor, on a page, the lists of other pages
+that cite or name it (marked `data-pagefind-ignore="all"`: a search for a brief's title finds the brief, not
+every page listing it). It is split into bundles of at most `SHARD_PAGES` pages, each a whole Pagefind index
+that the search page merges: Pagefind holds a bundle's pages in memory while it indexes them, so this bounds
+the memory a build needs, and a bundle whose pages read, to Pagefind, as the live site's do is kept from it
+instead of being indexed again. An edit to a brief re-indexes the brief's bundle, not those of the people and
+sources whose lists of briefs it changed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import importlib.metadata
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -115,6 +119,37 @@ def searched(pages: Iterable[Page]) -> list[str]:
     return found or [p.path for p in pages if p.template == "home.html"]
 
 
+_IGNORED = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*\sdata-pagefind-ignore="all"[^>]*>')
+_TAGS: dict[str, re.Pattern[str]] = {}
+
+
+def indexed_digest(html: str, digest: str) -> str:
+    """A digest of what Pagefind reads of a page: the page without the elements it is told to pass over
+    whole (`data-pagefind-ignore="all"`: the lists of other pages that cite or name this one). A page whose
+    only change is there keeps its search bundle. `digest`: the whole page's, which this is when nothing is
+    passed over."""
+    cut, at = [], 0
+    while (start := _IGNORED.search(html, at)) is not None:
+        end = _element_end(html, start.group(1), start.end())
+        cut.append(html[at:start.start()] if end is not None else html[at:start.end()])
+        at = end if end is not None else start.end()  # an element left open is read, not passed over
+    if not cut:
+        return digest
+    cut.append(html[at:])
+    return hashlib.sha256("".join(cut).encode("utf-8")).hexdigest()
+
+
+def _element_end(html: str, tag: str, at: int) -> int | None:
+    """Where the element of `tag` opened just before `at` ends (after elements of the same tag in it)."""
+    pattern = _TAGS.get(tag) or _TAGS.setdefault(tag, re.compile(rf"<(/?){tag}\b[^>]*>"))
+    depth = 1
+    for found in pattern.finditer(html, at):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            return found.end()
+    return None
+
+
 def bundles(paths: list[str]) -> list[tuple[str, list[str]]]:
     """(folder, its pages) for each search bundle: at most `SHARD_PAGES` pages each, placed by a digest of
     the path, so adding or editing a page moves no other page to another bundle."""
@@ -194,7 +229,8 @@ def _pagefind_version() -> str:
 
 
 def _pages_digest(pages: dict[str, str]) -> str:
-    """What a bundle depends on: its pages' paths and bytes (as digests), and the Pagefind that indexes them."""
+    """What a bundle depends on: its pages' paths and what Pagefind reads of them (`indexed_digest`), and
+    the Pagefind that indexes them."""
     return hashlib.sha256(repr((_pagefind_version(), sorted(pages.items()))).encode()).hexdigest()
 
 
@@ -257,7 +293,7 @@ def _bundle(site: Path, folder: str, pages: dict[str, str], live: Path | None) -
 
 
 def index_site(site: Path, pages: dict[str, str], live: Path | None = None) -> None:
-    """The search bundles of the finished pages in `site` (path → digest of its bytes), each kept from the
+    """The search bundles of the finished pages in `site` (path → `indexed_digest`), each kept from the
     `live` site when it indexes the same pages, else made by Pagefind; the search UI's two files beside them.
 
     Bundles are made `cores()` at a time: one Pagefind run keeps every core busy only part of the time."""
