@@ -7,6 +7,8 @@ is unavailable, the work runs in this process: starting workers would cost more 
 
 from __future__ import annotations
 
+import gc
+
 import os
 import sys
 import time
@@ -64,7 +66,9 @@ def fork_map(work: Callable[[T], R], items: Sequence[T], threshold: int = 200, s
     results: list[R | None] = [None] * len(items)
     _job = (work, items)  # type: ignore[assignment]
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        # A worker collects garbage as usual, even when forked while its parent does not (`build._build`).
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=gc.enable) as pool:
             done = 0
             for future in as_completed([pool.submit(_run_chunk, c) for c in _chunks(len(items), workers, solo)]):
                 start, chunk = future.result()

@@ -537,3 +537,22 @@ def test_mentions_that_reorder_a_capped_chart_rerender_its_page(tmp_path: Path) 
         assert clean[page] != before[page], f"{page}: the edit does not reach it (the test would prove nothing)"
         assert after[page] == clean[page], f"{page}: the incremental build kept a stale chart"
     assert after == clean
+
+
+def test_the_next_command_starts_from_the_stored_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The content but the briefs is loaded once and stored; the next `make site` after a brief's edit takes
+    # it from the store; an edit to a person loads it again. Each result is a clean build's.
+    from builder.incremental import briefs
+
+    loads: list[int] = []
+    real = briefs.load_content
+    monkeypatch.setattr(briefs, "load_content", lambda *a, **k: loads.append(1) or real(*a, **k))
+    root, out = built_mini(tmp_path)
+    assert len(loads) == 1
+    edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+    build(root, out)
+    assert len(loads) == 1 and snapshot(out) == clean_build(root, tmp_path)
+    edit(root / "content/people.yaml", "Leads the ministry for now", "Runs the ministry for now")
+    build(root, out)
+    assert len(loads) == 3  # this build's, and the clean build's above
+    assert snapshot(out) == clean_build(root, tmp_path)

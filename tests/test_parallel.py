@@ -28,3 +28,20 @@ def test_results_come_back_in_order_and_each_passes_through_keep(jobs: int) -> N
     assert sorted(kept) == sorted(x * x for x in items)  # every result, once, in this process
     workers = {pid for _, pid in results}
     assert (workers == {os.getpid()}) == (jobs == 1 or cores() < 2)  # forked when it may be
+
+
+def _collecting(_: int) -> bool:
+    import gc
+
+    return gc.isenabled()
+
+
+def test_workers_collect_garbage_though_forked_while_the_build_does_not() -> None:
+    import gc
+
+    gc.disable()  # as the build does while it loads and plans
+    try:
+        results = fork_map(_collecting, list(range(40)), threshold=10, jobs=2)
+    finally:
+        gc.enable()
+    assert all(results) or cores() < 2

@@ -129,12 +129,13 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
 
 def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, state: IncrementalState) -> Project | None:
     """Everything but the briefs, as `load_content` and `meta.with_base_url` give it, with the problems they
-    find. The state keeps the result (in memory) under a digest of every input but the briefs, the engine and
-    the environment's settings, taken after the files were read: while an editor works on a brief, the live
-    server does not load the people, sources and claims again."""
+    find. The state keeps the result under a digest of every input but the briefs, the engine and the
+    environment's settings, taken after the files were read (in memory, and in the store once a command's
+    build has derived what it needs from it): while an editor works on a brief, neither the live server nor
+    the next `make site` loads the people, sources and claims again."""
     leaving_out = paths.content / "briefs"
-    held = state.content
-    if held is not None and held.inputs == snapshot.digest(state.engine, leaving_out):
+    held = state.held_content(snapshot.digest(state.engine, leaving_out))
+    if held is not None:
         problems.extend(held.problems)
         return held.project
     found = Problems()
@@ -142,7 +143,7 @@ def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, stat
     if project is not None:
         project = meta.with_base_url(project, found)
     problems.extend(found.items)
-    state.content = HeldContent(snapshot.digest(state.engine, leaving_out), project, list(found.items))
+    state.hold_content(HeldContent(snapshot.digest(state.engine, leaving_out), project, list(found.items)))
     return project
 
 

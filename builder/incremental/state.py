@@ -6,8 +6,9 @@ store (PROJECT/.cache/build.sqlite3) and saves it back. It holds:
 - the inputs: every input file's stamp and the digest of the bytes read (`inputs.Snapshot`);
 - the briefs: each brief's load, resolve and render result, keyed by the digest of the brief's bytes as read
   and by what it reads of the rest (`briefs.brief_key`);
-- the content but the briefs (people, sources with their seeds, claims, pages…) as loaded, in memory only:
-  the live server loads it again only when one of those files changed;
+- the content but the briefs (people, sources with their seeds, claims, pages…) as loaded, with what was
+  derived from it alone (the entity matcher, the resolved rest): loaded again only when one of those files
+  changed, by the live server and by the command line (which stores it);
 - per output folder: each page's fingerprint (`fingerprints.Fingerprints`), each file's digest and inode, each
   page's anchors and links, and the last build's problems, so a build with nothing to do still reports them.
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the model is imported only by a build with something to do
 
 # A page's ids, where its links point, and the digest of what the search index reads of it
 Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...], str]
+CONTENT_KEY = "content"  # the store's row of the content but the briefs (`HeldContent`)
 
 
 @dataclass
@@ -166,7 +168,8 @@ class IncrementalState:
         self._files_read: dict[str, OutputState] = {}  # an output row read without its pages, not read twice
         self._stored_buckets: dict[str, dict[int, str]] = {}  # by output folder: the page buckets the store holds
         self.compiled: dict[str, bytes] = {}  # templates compiled in this process (compiled.CompiledTemplates)
-        self.content: HeldContent | None = None  # the last build's content but the briefs (memory only)
+        self.content: HeldContent | None = None  # the last build's content but the briefs
+        self._content_is_new = False  # loaded by this process: the store does not hold it yet
         self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
         self._scanned_at = 0
 
@@ -180,6 +183,28 @@ class IncrementalState:
         compiled templates, the last build's record): the command line's build has no later build."""
         self.briefs, self.outputs, self._files_read, self.compiled = {}, {}, {}, {}
         self.content, self.digested = None, {}
+
+    # -- the content but the briefs -------------------------------------------------------------------
+    def held_content(self, inputs: str) -> HeldContent | None:
+        """The content as a build loaded it from inputs of digest `inputs` (`HeldContent.inputs`): the one
+        held in memory, else the store's (the last command-line build's, with what was derived from it)."""
+        if self.content is not None and self.content.inputs == inputs:
+            return self.content
+        stored = self.store.get(CONTENT_KEY, HeldContent) if self.store is not None else None
+        if stored is None or stored.inputs != inputs:
+            return None
+        self.content, self._content_is_new = stored, False
+        return stored
+
+    def hold_content(self, content: HeldContent) -> None:
+        self.content, self._content_is_new = content, True
+
+    def save_content(self) -> None:
+        """Store the content loaded by this process, with what has been derived from it by now, for the next
+        process's build: at 10,000 briefs loading and deriving it was a second and a half of every build."""
+        if self.store is not None and self.content is not None and self._content_is_new:
+            self.store.put_many({CONTENT_KEY: self.content})
+            self._content_is_new = False
 
     @property
     def notes(self) -> list[str]:
