@@ -236,7 +236,7 @@ def zip_lender(out: Path, previous: OutputState | None) -> zipper.Previous | Non
     is the one their digests name): not after a deferred finish, nor when the zip has been replaced since."""
     if previous is None or not previous.before_finish or not unchanged_file(out, publish.ZIP_NAME, previous):
         return None
-    return zipper.Previous(out / publish.ZIP_NAME, {rel: d for rel, (d, _, _) in previous.files.items() if d})
+    return zipper.Previous(out / publish.ZIP_NAME, previous.files)
 
 
 def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None:
@@ -296,7 +296,7 @@ class Staged:
         held on to 450 MB."""
         rows = {path: (r.digest, r.size, r.written, r.ids, r.targets, r.indexed) for path, r in self.pages.items()}
         # marshal (version 4 writes an object shared by many pages once) of values made here: nothing to trust
-        lent = dict(self.lender.digests) if self.lender else None
+        lent = dict(self.lender.records) if self.lender else None
         data = marshal.dumps((rows, self.digests, self.searched, self.fingerprints, self.finish_digests, lent))
         rows, self.pages, self.digests, self.searched, self.fingerprints, lent = {}, {}, {}, {}, {}, None
         rows, self.digests, self.searched, self.fingerprints, self.finish_digests, lent = marshal.loads(data)

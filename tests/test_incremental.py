@@ -439,16 +439,29 @@ def test_the_zip_has_zipfiles_own_bytes_fresh_and_reusing_the_last_one(tmp_path:
     read: list[str] = []
     real_made = zipper._made
     monkeypatch.setattr(zipper, "_made", lambda site, rel, *rest: read.append(rel) or real_made(site, rel, *rest))
-    known = {"a.html": made["a.html"], "f.txt": hashlib.sha256(b"as BEFORE").hexdigest()}
-    again = zipper.write(nxt / "mine.zip", nxt, names, zip_entry, previous=zipper.Previous(site / "mine.zip", made),
+    known = {rel: made[rel] for rel in names if rel not in ("d/e.txt", "f.txt")}
+    known["f.txt"] = hashlib.sha256(b"as BEFORE").hexdigest()
+    again = zipper.write(nxt / "mine.zip", nxt, names, zip_entry, previous=zipper.Previous(site / "mine.zip", {rel: (d, 0, 0) for rel, d in made.items()}),
                          known=known)
     assert sorted(deflated) == sorted([len(b"same size B"), len(b"as BEFORE")])  # only changed content compressed
-    assert "a.html" not in read  # its digest was known and its entry lent: the file is not read
+    assert sorted(read) == ["d/e.txt", "f.txt"]  # the others' digests were known and their entries lent
     assert again["d/e.txt"] == hashlib.sha256(b"same size B").hexdigest()
     assert (nxt / "mine.zip").read_bytes() == zipfile_bytes(nxt, names, tmp_path / "ref2.zip")
+    # Files gone since: the entries around them are lent from places apart in the old zip.
+    fewer = [rel for rel in names if rel not in ("d/e.txt", "f.txt")]
+    zipper.write(nxt / "fewer.zip", nxt, fewer, zip_entry, previous=zipper.Previous(site / "mine.zip", {rel: (d, 0, 0) for rel, d in made.items()}),
+                 known=known)
+    assert (nxt / "fewer.zip").read_bytes() == zipfile_bytes(nxt, fewer, tmp_path / "ref3.zip")
+    # Copied through memory where the kernel cannot copy between the files: the same bytes.
+    def no_copy(*args: object) -> int:
+        raise OSError(18, "Invalid cross-device link")
+    monkeypatch.setattr(os, "copy_file_range", no_copy)
+    zipper.write(nxt / "memory.zip", nxt, names, zip_entry, previous=zipper.Previous(site / "mine.zip", {rel: (d, 0, 0) for rel, d in made.items()}),
+                 known=known)
+    assert (nxt / "memory.zip").read_bytes() == (nxt / "mine.zip").read_bytes()
     # A previous zip that cannot lend (damaged) costs only time: the bytes are the same.
     (site / "mine.zip").write_bytes(b"PK broken")
-    zipper.write(nxt / "again.zip", nxt, names, zip_entry, previous=zipper.Previous(site / "mine.zip", made))
+    zipper.write(nxt / "again.zip", nxt, names, zip_entry, previous=zipper.Previous(site / "mine.zip", {rel: (d, 0, 0) for rel, d in made.items()}))
     assert (nxt / "again.zip").read_bytes() == (nxt / "mine.zip").read_bytes()
 
 

@@ -209,8 +209,36 @@ def test_an_edit_reindexes_only_its_bundle(tmp_path: Path, monkeypatch: pytest.M
     clean = write_project(tmp_path / "clean", {rel: (root / rel).read_text(encoding="utf-8")
                                                for rel in mini_files()})
     build(clean, clean / "site")
-    assert all((out / f).read_bytes() == (clean / "site" / f).read_bytes()
-               for f in map(str, (p.relative_to(out) for p in out.rglob("pagefind/*/*") if p.is_file())))
+    index_files = sorted(str(p.relative_to(out)) for p in out.rglob("pagefind/**/*") if p.is_file())
+    assert index_files == sorted(str(p.relative_to(clean / "site"))
+                                 for p in (clean / "site").rglob("pagefind/**/*") if p.is_file())
+    assert all((out / f).read_bytes() == (clean / "site" / f).read_bytes() for f in index_files)
+
+
+def test_an_index_made_again_keeps_the_files_of_unchanged_pages(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # One bundle: the edit indexes it again, but Pagefind is handed the live files named by their content
+    # and writes only the changed page's; what it no longer names is gone (the result is a clean build's).
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    written: dict[str, int] = {}
+    real = search._run_pagefind
+
+    def run(site: Path, paths: list[str], bundle: Path) -> None:
+        real(site, paths, bundle)
+        written.update({p.name: p.stat().st_mtime_ns for p in bundle.glob("fragment/*")})
+    monkeypatch.setattr(search, "_run_pagefind", run)
+    before = {p.name for p in out.glob("pagefind/0/fragment/*")}
+    brief = root / "content/briefs/resignation.md"
+    brief.write_text(brief.read_text(encoding="utf-8").replace("resigned after", "quit after", 1), encoding="utf-8")
+    build(root, out)
+    fresh = [name for name, mtime in written.items() if mtime]  # the seeds keep the live files' time, 0
+    assert len(fresh) == 1 and len(written) > 2 and fresh[0] not in before
+    clean = write_project(tmp_path / "clean", {rel: (root / rel).read_text(encoding="utf-8") for rel in mini_files()})
+    build(clean, clean / "site")
+    assert sorted(p.name for p in out.glob("pagefind/0/fragment/*")) == \
+        sorted(p.name for p in (clean / "site").glob("pagefind/0/fragment/*"))
 
 
 def test_what_the_search_index_reads_of_a_page_leaves_out_what_it_passes_over() -> None:
@@ -229,32 +257,8 @@ def test_what_the_search_index_reads_of_a_page_leaves_out_what_it_passes_over() 
 
 
 # -- reading Pagefind's index back ----------------------------------------------------------------
-def cbor(data: bytes, i: int = 0) -> tuple[Any, int]:
-    """The subset of CBOR Pagefind writes: integers, strings, arrays, maps."""
-    major, info = data[i] >> 5, data[i] & 31
-    i += 1
-    if info >= 24:
-        size = 1 << (info - 24)
-        value = int.from_bytes(data[i:i + size], "big")
-        i += size
-    else:
-        value = info
-    if major in (0, 1):
-        return (value if major == 0 else -1 - value), i
-    if major in (2, 3):
-        raw = data[i:i + value]
-        return (raw.decode() if major == 3 else raw), i + value
-    items = []
-    for _ in range(value * (2 if major == 5 else 1)):
-        item, i = cbor(data, i)
-        items.append(item)
-    return (dict(zip(items[::2], items[1::2])) if major == 5 else items), i
-
-
 def read_pf(path: Path) -> Any:
-    raw = gzip.decompress(path.read_bytes())
-    assert raw.startswith(b"pagefind_dcd"), path
-    return cbor(raw, len(b"pagefind_dcd"))[0]
+    return search.read_pf(path.read_bytes())
 
 
 def word_index(site: Path, urls_only: bool = False) -> Any:

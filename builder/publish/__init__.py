@@ -215,7 +215,27 @@ def finish(site: Path, previous: Path | None, searched: dict[str, str], lender: 
     search.index_site(site, searched, previous)
     files = walk_site(site)
     files.pop(ZIP_NAME, None)
+    if lender is not None and previous is not None:
+        known = {**(known or {}), **_kept_from(previous, lender, files, known or {})}
     digests = write_zip(site, sorted(files), lender, known)
     st = os.stat(site / ZIP_NAME)
     files[ZIP_NAME] = (st.st_size, st.st_ino, st.st_mtime_ns)
     return files, digests
+
+
+def _kept_from(live: Path, lender: zipper.Previous, files: Walk, known: Mapping[str, str]) -> dict[str, str]:
+    """The digests of the files (not `known`) that are the live site's own, as the last build recorded them
+    (the search bundles kept from it are links to its files): the same inode and size, never touched since,
+    in both folders. Their content is then not read again to be zipped."""
+    found = {}
+    for rel, (size, ino, mtime) in files.items():
+        record = lender.records.get(rel)
+        if rel in known or record is None or not record[0] or record[1:] != (size, ino) or mtime:
+            continue
+        try:
+            st = os.lstat(live / rel)
+        except OSError:
+            continue
+        if (st.st_size, st.st_ino, st.st_mtime_ns) == (size, ino, 0):  # the live file itself, as recorded
+            found[rel] = record[0]
+    return found

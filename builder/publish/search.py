@@ -16,6 +16,7 @@ sources whose lists of briefs it changed.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib.metadata
 import json
@@ -280,12 +281,100 @@ def _run_pagefind(site: Path, paths: list[str], bundle: Path) -> None:
         raise _fail(f"Pagefind did not write {', '.join(missing)}")
 
 
-def _bundle(site: Path, folder: str, pages: dict[str, str], live: Path | None) -> None:
+# Pagefind names these files by a digest of their content, and does not write (nor compress) one that exists:
+# "For immutable (hashed) files, don't re-write them as the contents should be unchanged" (WriteBehavior::
+# Immutable, pagefind/src/output/mod.rs). The rest (its entry file, scripts, WebAssembly) it always writes anew.
+_CONTENT_NAMED = ("fragment", "index", "filter")
+_META = re.compile(r"pagefind\.[0-9a-z_-]+\.pf_meta")
+
+
+def _seed(live: Path, bundle: Path) -> dict[str, tuple[int, int]]:
+    """Link the live bundle's content-named files into `bundle` before Pagefind indexes it again: it then
+    writes and compresses only the pages an edit changed (at 10,000 briefs, 1,700 files of a bundle's
+    1,750 are unchanged, and writing them was half of its run). Regular files the last build wrote only
+    (never a link, which could lead out of the site). Returns each seed's (inode, size)."""
+    seeded: dict[str, tuple[int, int]] = {}
+    for sub in ("", *_CONTENT_NAMED):
+        try:
+            entries = list(os.scandir(live / sub))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = f"{sub}/{entry.name}" if sub else entry.name
+            if (not sub and not _META.fullmatch(entry.name)) or not entry.is_file(follow_symlinks=False):
+                continue
+            st = entry.stat(follow_symlinks=False)
+            if st.st_mtime_ns != 0:
+                continue
+            (bundle / sub).mkdir(parents=True, exist_ok=True)
+            os.link(entry.path, bundle / rel, follow_symlinks=False)
+            seeded[rel] = (st.st_ino, st.st_size)
+    return seeded
+
+
+def _drop_unused_seeds(bundle: Path, seeded: dict[str, tuple[int, int]]) -> bool:
+    """Remove the seeds the new index does not name (what a fresh run would not have written); False when
+    the index cannot be read, or Pagefind wrote into a seed (then the caller makes the bundle afresh)."""
+    try:
+        named = set()
+        for info in _entry(bundle)["languages"].values():
+            meta = f"pagefind.{info['hash']}.pf_meta"
+            version, pages, chunks, filters, *_ = read_pf((bundle / meta).read_bytes())
+            named |= {meta, *(f"fragment/{page[0]}.pf_fragment" for page in pages),
+                      *(f"index/{chunk[2]}.pf_index" for chunk in chunks),
+                      *(f"filter/{kind[1]}.pf_filter" for kind in filters)}
+        for rel, (ino, size) in seeded.items():
+            st = os.lstat(bundle / rel)
+            if (st.st_ino, st.st_size, st.st_mtime_ns) != (ino, size, 0):
+                return False  # written into: not the behaviour this relies on
+            if rel not in named:
+                os.unlink(bundle / rel)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, BuildFailed):
+        return False
+    return True
+
+
+def read_pf(data: bytes) -> object:
+    """A Pagefind index file's value: gzip, a marker, then CBOR."""
+    raw = gzip.decompress(data)
+    if not raw.startswith(b"pagefind_dcd"):
+        raise ValueError("not a Pagefind index file")
+    return _cbor(raw, len(b"pagefind_dcd"))[0]
+
+
+def _cbor(data: bytes, i: int = 0) -> tuple[object, int]:
+    """The part of CBOR Pagefind writes: integers, strings, arrays, maps (definite lengths)."""
+    major, info = data[i] >> 5, data[i] & 31
+    i += 1
+    if info >= 28:
+        raise ValueError("CBOR of indefinite length")
+    if info >= 24:
+        size = 1 << (info - 24)
+        value = int.from_bytes(data[i:i + size], "big")
+        i += size
+    else:
+        value = info
+    if major in (0, 1):
+        return (value if major == 0 else -1 - value), i
+    if major in (2, 3):
+        raw = data[i:i + value]
+        return (raw.decode() if major == 3 else raw), i + value
+    if major not in (4, 5):
+        raise ValueError(f"CBOR of major type {major}")
+    items = []
+    for _ in range(value * (2 if major == 5 else 1)):
+        item, i = _cbor(data, i)
+        items.append(item)
+    return (dict(zip(items[::2], items[1::2])) if major == 5 else items), i
+
+
+def _make_bundle(site: Path, folder: str, pages: dict[str, str], digest: str, live: Path | None) -> None:
     bundle = site / folder
-    digest = _pages_digest(pages)
-    if live is not None and _keep(live / folder, bundle, digest):
-        return
+    seeded = _seed(live / folder, bundle) if live is not None else {}
     _run_pagefind(site, sorted(pages), bundle)
+    if seeded and not _drop_unused_seeds(bundle, seeded):
+        shutil.rmtree(bundle)  # what Pagefind made of the seeds is not understood: make the bundle afresh
+        _run_pagefind(site, sorted(pages), bundle)
     _prune(bundle, _entry(bundle))
     for name in PAGEFIND_UI:  # the same in every bundle (one Pagefind): one copy, beside them
         os.replace(bundle / Path(name).name, site / name)
@@ -296,12 +385,19 @@ def index_site(site: Path, pages: dict[str, str], live: Path | None = None) -> N
     """The search bundles of the finished pages in `site` (path → `indexed_digest`), each kept from the
     `live` site when it indexes the same pages, else made by Pagefind; the search UI's two files beside them.
 
-    Bundles are made `cores()` at a time: one Pagefind run keeps every core busy only part of the time."""
+    The live site's bundles are linked first, then the others made `cores()` at a time: one Pagefind run
+    keeps every core busy only part of the time (and linking beside it slowed it by a second)."""
     if live is not None and not all((live / name).is_file() for name in PAGEFIND_UI):
         live = None  # a live site without the UI (not one of ours, or damaged): keep nothing from it
+    todo = []
+    for folder, paths in bundles(list(pages)):
+        shard = {p: pages[p] for p in paths}
+        digest = _pages_digest(shard)
+        if live is None or not _keep(live / folder, site / folder, digest):
+            todo.append((folder, shard, digest))
     with ThreadPoolExecutor(max_workers=cores()) as pool:
         # list(): every bundle's failure is raised here, the first bundle's first.
-        list(pool.map(lambda item: _bundle(site, item[0], {p: pages[p] for p in item[1]}, live), bundles(list(pages))))
+        list(pool.map(lambda item: _make_bundle(site, *item, live), todo))
     for name in PAGEFIND_UI:
         if not (site / name).is_file():  # every bundle kept: the UI is the live site's
             os.link(live / name, site / name)  # type: ignore[operator]
