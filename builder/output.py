@@ -368,7 +368,8 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
     except OSError as exc:
         raise environment_fault(exc, staged.out, staging.path) from None
     progress.mark("swap")
-    files = {rel: (staged.digests.get(rel) or contents.get(rel, ""), size, ino) for rel, (size, ino, _) in final.items()}
+    files = {rel: (staged.digests.get(rel) or contents.get(rel, ""), size, ino)
+             for rel, (size, ino, _) in final.items()}
     links = {path: (r.ids, r.targets, r.indexed) for path, r in staged.pages.items()}
     return OutputState("", files, staged.fingerprints, staged.before, made, links=links)
 

@@ -189,9 +189,11 @@ class Renderer:
                 briefs.append(first + "".join(
                     f' <a href="{href}#{escape(spot)}" aria-label="{label}, citation {number}">{number}</a>'
                     for number, spot in enumerate(place.fragments[1:], start=2)))
-        out = [f'<span class="cited-in" data-pagefind-ignore="all">Cited in: {"; ".join(briefs)}</span>'] if briefs else []
+        # Passed over by the search index: a list of other pages (`search.indexed_digest`).
+        span = '<span class="cited-in" data-pagefind-ignore="all">'
+        out = [f'{span}Cited in: {"; ".join(briefs)}</span>'] if briefs else []
         if claims:
-            out.append(f'<span class="cited-in" data-pagefind-ignore="all">Claims resting on it: {"; ".join(claims)}</span>')
+            out.append(f'{span}Claims resting on it: {"; ".join(claims)}</span>')
         return Markup("".join(out))
 
     def _mention(self, mention: Mention) -> Markup:
