@@ -99,11 +99,14 @@ def _resolve(folder: str, url: str) -> tuple[str, str] | None:
 
 
 def check_targets(pages: dict[str, tuple[set[str] | frozenset[str], tuple[Target, ...]]], files: set[str],
-                  problems: Problems, written: dict[str, list[Pos]] | None = None) -> None:
+                  problems: Problems, written: dict[str, list[Pos]] | None = None,
+                  following: set[str] | None = None) -> None:
     """`pages`: each page's ids and link targets by site path; `files`: every other file of the site;
-    `written`: where the content wrote each relative link, so a broken one is reported there."""
+    `written`: where the content wrote each relative link, so a broken one is reported there; `following`:
+    the pages whose links are followed (all when None)."""
     broken: list[tuple[str, str, str]] = []  # (page, url, what is wrong)
-    for path, (_, targets) in sorted(pages.items()):
+    for path, (_, targets) in sorted(pages.items() if following is None else
+                                     ((p, pages[p]) for p in following if p in pages)):
         for url, target, fragment in targets:
             if target.startswith("../") or target == "..":
                 broken.append((path, url, "leaves the site"))

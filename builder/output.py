@@ -258,9 +258,34 @@ def keep_identical(staging: Staging, made: tuple[str, ...], after: Walk) -> None
             continue  # not in the live site, or no links here: keep the new file
 
 
-def check(pages: dict[str, PageOut], site: Site, problems: Problems) -> None:
-    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, set(site.files) | publish.LATE_FILES, problems,
-                  site.links_written)
+def check(pages: dict[str, PageOut], site: Site, problems: Problems, previous: OutputState | None = None) -> None:
+    """Every link of every page leads to a page, anchor or file of the site; only the links of the pages that
+    changed are followed when nothing another page's links may lead to has gone (`links_to_follow`)."""
+    files = set(site.files) | publish.LATE_FILES
+    check_targets({p: (r.ids, r.targets) for p, r in pages.items()}, files, problems, site.links_written,
+                  links_to_follow(pages, files, previous))
+
+
+def links_to_follow(pages: dict[str, PageOut], files: set[str], previous: OutputState | None) -> set[str] | None:
+    """The pages whose links need following, or None for all. The last build's links all led somewhere (a
+    broken one fails the build, which then records nothing): a page whose links are the same still leads
+    somewhere when no page, anchor or file that build had is gone."""
+    if previous is None or not previous.links or not previous.links.keys() <= pages.keys():
+        return None
+    if not set(previous.files) - previous.links.keys() - set(previous.finish_files) <= files:
+        return None  # a file (not a page, nor the search index and zip, made after the check) has gone
+    changed = set()
+    for path, result in pages.items():
+        before = previous.links.get(path)
+        if before is None:
+            changed.add(path)  # a new page
+        elif before[0] is not result.ids and before[0] != result.ids:
+            if not before[0] <= result.ids:
+                return None  # an anchor has gone, which another page may lead to
+            changed.add(path)
+        elif before[1] is not result.targets and before[1] != result.targets:
+            changed.add(path)
+    return changed
 
 
 @dataclass
@@ -319,7 +344,7 @@ def stage_output(site: Site, out: Path, previous: OutputState | None, problems: 
         pages = render_site(site, staging, previous, progress, jobs)
         digests = put_files(site.files, staging, previous)
         progress.mark("render+stage")
-        check(pages, site, problems)
+        check(pages, site, problems, previous)
         progress.mark("link check")
         if problems.failed(strict):
             raise BuildFailed(problems)

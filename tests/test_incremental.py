@@ -569,3 +569,33 @@ def test_the_next_command_starts_from_the_stored_content(tmp_path: Path, monkeyp
     build(root, out)
     assert len(loads) == 3  # this build's, and the clean build's above
     assert snapshot(out) == clean_build(root, tmp_path)
+
+
+def test_a_link_an_edit_breaks_on_a_page_it_did_not_change_still_fails_the_build(tmp_path: Path) -> None:
+    # Only the links of changed pages are followed again, unless something others lead to has gone: a
+    # heading renamed (its anchor), a file or a brief deleted. Each breaks a link of a page left as it was.
+    root = write_project(tmp_path / "mini", {**mini_files(), "content/briefs/aftermath.md": (
+        "---\ntitle: The aftermath\nsummary: What followed.\n---\n"
+        "## Who leads now\n\nHer deputy took over [@port-news#p5].\n")})
+    write_project(root, {"content/pages/method.md": (  # a page no brief's edit or removal changes
+        "---\ntitle: Method\nsummary: How we work.\n---\n"
+        "See [who leads](../briefs/aftermath/#who-leads-now), [the brief](../briefs/aftermath/) and "
+        "[the notes](../assets/notes.txt).\n"), "assets/notes.txt": "Notes.\n"})
+    out = root / "site"
+    build(root, out)
+    edit(root / "content/briefs/aftermath.md", "## Who leads now", "## Who took over")
+    with pytest.raises(BuildFailed) as failed:
+        build(root, out)
+    assert "#who-leads-now" in str(failed.value.problems.items)
+    edit(root / "content/briefs/aftermath.md", "## Who took over", "## Who leads now")
+    build(root, out)
+    (root / "assets/notes.txt").unlink()  # a file
+    with pytest.raises(BuildFailed) as failed:
+        build(root, out)
+    assert "notes.txt" in str(failed.value.problems.items)
+    (root / "assets/notes.txt").write_text("Notes.\n", encoding="utf-8")
+    build(root, out)
+    (root / "content/briefs/aftermath.md").unlink()
+    with pytest.raises(BuildFailed) as failed:
+        build(root, out)
+    assert "aftermath" in str(failed.value.problems.items)
