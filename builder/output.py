@@ -14,6 +14,7 @@ import marshal
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from builder import publish
 from builder.publish import search, zipper
@@ -269,22 +270,28 @@ def check(pages: dict[str, PageOut], site: Site, problems: Problems, previous: O
 def links_to_follow(pages: dict[str, PageOut], files: set[str], previous: OutputState | None) -> set[str] | None:
     """The pages whose links need following, or None for all. The last build's links all led somewhere (a
     broken one fails the build, which then records nothing): a page whose links are the same still leads
-    somewhere when no page, anchor or file that build had is gone."""
+    somewhere when no page or file that build had is gone, and none of its links is to an anchor gone."""
     if previous is None or not previous.links or not previous.links.keys() <= pages.keys():
         return None
     if not set(previous.files) - previous.links.keys() - set(previous.finish_files) <= files:
         return None  # a file (not a page, nor the search index and zip, made after the check) has gone
     changed = set()
+    gone: dict[str, frozenset[str]] = {}  # page → its anchors the last build had and this one has not
     for path, result in pages.items():
         before = previous.links.get(path)
         if before is None:
             changed.add(path)  # a new page
         elif before[0] is not result.ids and before[0] != result.ids:
-            if not before[0] <= result.ids:
-                return None  # an anchor has gone, which another page may lead to
+            if lost := before[0] - result.ids:
+                gone[path] = lost
             changed.add(path)
         elif before[1] is not result.targets and before[1] != result.targets:
             changed.add(path)
+    if gone:  # a brief edited back loses its citations' anchors: who else led there?
+        for path, result in pages.items():
+            if path not in changed and any(target in gone and fragment and unquote(fragment) in gone[target]
+                                           for _, target, fragment in result.targets):
+                changed.add(path)
     return changed
 
 
