@@ -77,10 +77,12 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     from builder.output import check_only, finish_output, plan_site, stage_output
     problems = Problems()
     collecting = gc.isenabled()
-    # Loading, resolving and planning make millions of objects and drop few: each collection the allocations
-    # set off would walk all made so far (at 10,000 briefs, two seconds of an edit's seven). Collections
-    # resume with rendering; workers forked meanwhile collect as usual (`parallel.fork_map`).
+    # Loading, resolving and planning (and reading the last build's record) make millions of objects and drop
+    # few: each collection the allocations set off would walk all made so far (at 10,000 briefs, two seconds
+    # of an edit's seven). Collections resume with rendering; workers forked meanwhile collect as usual
+    # (`parallel.fork_map`).
     gc.disable()
+    previous = None
     try:
         project, graph, bodies = load_and_resolve(paths, problems, snapshot, state, progress, jobs)
         if release:  # for the next command's build (a live server holds it, and starts with a full build)
@@ -96,6 +98,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
             for template in {page.template for page in site.pages}:
                 site.renderer.env.get_template(template)
         progress.mark("plan")
+        previous = state.output(out) if out is not None else None
     finally:
         if collecting:
             gc.enable()
@@ -106,7 +109,6 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
             raise BuildFailed(problems)
         return Result(len(pages), len(site.files) + len(pages), time.perf_counter() - started, problems,
                       notes=state.notes)
-    previous = state.output(out)
     spare = paths.cache / previous.spare if previous and previous.spare else None
     keep = spare_folder(paths, out) if state.store is not None and state.store.db is not None else None
     staged = stage_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs)
