@@ -22,7 +22,7 @@ from builder.incremental.compiled import CompiledTemplates
 from builder.incremental.fingerprints import Fingerprints, Memo, links_digest
 from builder.incremental.inputs import Snapshot, sha
 from builder.incremental.sitecheck import Walk, walk_site
-from builder.incremental.state import OutputState, unchanged_file
+from builder.incremental.state import OutputState, search_farms, unchanged_file
 from builder.claim import MARKER, MARKER_TEXT
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
@@ -211,16 +211,17 @@ def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) 
 
 
 def run_finish(staging: Staging, lender: zipper.Previous | None, live: bool, progress: Progress,
-               searched: dict[str, str], known: dict[str, str]) -> tuple[tuple[str, ...], Walk, dict[str, str]]:
+               searched: dict[str, str], known: dict[str, str],
+               farms: Path | None = None) -> tuple[tuple[str, ...], Walk, dict[str, str]]:
     """Run the last steps over the staged site; what they made, the site's files after them and the digest
     of each file's content. `live`: whether the live site is the last build's, whose unchanged search
     bundles are reused; `lender`: its zip, whose entries of unchanged content are; `known`: the digests of
-    the pages and files the build put there."""
+    the pages and files the build put there; `farms`: where the pages given to Pagefind are kept."""
     progress.update("search index and zip")
     # The zip takes unchanged entries from the live site's, and the search index the bundles whose pages are
     # unchanged; `publish.finish` is looked up now, so a test can stop a build inside it.
     after, digests = publish.finish(staging.path, staging.out if live else None, searched,
-                                    lender if live else None, known)
+                                    lender if live else None, known, farms)
     for rel, (size, ino, mtime) in after.items():
         if mtime:  # what the last steps wrote: fixed times, as Staging.write gives the pages, repeatable trees
             os.utime(staging.path / rel, (0, 0))
@@ -386,7 +387,7 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
     try:
         if staged.made is None:
             made, final, contents = run_finish(staging, staged.lender, staged.live, progress, staged.searched,
-                                               staged.digests)
+                                               staged.digests, staged.keep and search_farms(staged.keep))
         else:
             made, final, contents = staged.made, walk_site(staging.path), staged.finish_digests
         progress.mark("search index+zip")

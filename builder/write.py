@@ -91,7 +91,7 @@ class Staging:
             os.rename(spare, self.path)  # replaces the empty folder mkdtemp made; fails across filesystems
         except OSError:
             return
-        found = _inventory(self.path)
+        found = inventory(self.path)
         if found is None:  # something that is not a plain file or folder: trust none of it
             remove_tree(self.path)
             os.mkdir(self.path, 0o700)
@@ -214,7 +214,7 @@ def environment_fault(exc: OSError, out: Path, staging: Path | None = None) -> B
     return BuildFailed(problems)
 
 
-def _inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
+def inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
     """Every file (with its inode) and folder under `folder`; None if anything else is there (a link)."""
     files: dict[str, int] = {}
     folders: set[str] = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import shutil
 import posixpath
 import re
 from pathlib import Path
@@ -225,8 +226,8 @@ def test_an_index_made_again_keeps_the_files_of_unchanged_pages(tmp_path: Path,
     written: dict[str, int] = {}
     real = search._run_pagefind
 
-    def run(site: Path, paths: list[str], bundle: Path) -> None:
-        real(site, paths, bundle)
+    def run(site: Path, paths: list[str], bundle: Path, kept: Path | None = None) -> None:
+        real(site, paths, bundle, kept)
         written.update({p.name: p.stat().st_mtime_ns for p in bundle.glob("fragment/*")})
     monkeypatch.setattr(search, "_run_pagefind", run)
     before = {p.name for p in out.glob("pagefind/0/fragment/*")}
@@ -239,6 +240,39 @@ def test_an_index_made_again_keeps_the_files_of_unchanged_pages(tmp_path: Path,
     build(clean, clean / "site")
     assert sorted(p.name for p in out.glob("pagefind/0/fragment/*")) == \
         sorted(p.name for p in (clean / "site").glob("pagefind/0/fragment/*"))
+
+
+def test_the_pages_pagefind_read_are_kept_for_the_next_build_and_only_ours_are_trusted(tmp_path: Path) -> None:
+    # The folder of links Pagefind reads is kept in .cache/ and brought up to date by the next build (the
+    # very folder: its inode). A link planted in it, or in its place, is never followed: nothing outside is
+    # indexed, moved or deleted.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    farms = list((root / ".cache").glob("search-*"))
+    assert len(farms) == 1 and (farms[0] / "0" / "briefs/resignation/index.html").is_file()
+    farm = farms[0] / "0"
+    before = farm.stat().st_ino
+    brief = root / "content/briefs/resignation.md"
+
+    def edit_and_build(old: str, new: str) -> None:
+        brief.write_text(brief.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        build(root, out)
+    edit_and_build("resigned after", "quit after")
+    assert farm.stat().st_ino == before and "/briefs/resignation/index.html" in word_index(out)["quit"]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_text('<html lang="en"><body><main data-pagefind-body><h1>Zanzibarine secret'
+                                        '</h1></main></body></html>', encoding="utf-8")
+    (farm / "briefs" / "planted").mkdir()
+    (farm / "briefs" / "planted" / "index.html").symlink_to(outside / "index.html")
+    edit_and_build("quit after", "left after")
+    assert "zanzibarine" not in word_index(out) and (outside / "index.html").is_file()
+    shutil.rmtree(farm)
+    farm.symlink_to(outside, target_is_directory=True)
+    edit_and_build("left after", "quit after")
+    assert sorted(p.name for p in outside.iterdir()) == ["index.html"] and "zanzibarine" not in word_index(out)
+    assert "/briefs/resignation/index.html" in word_index(out)["quit"] and farm.is_symlink()
 
 
 def test_what_the_search_index_reads_of_a_page_leaves_out_what_it_passes_over() -> None:

@@ -141,6 +141,12 @@ def spare_folder(paths: Paths, out: Path) -> Path:
     return paths.cache / f"spare-{sha(str(out))[:12]}-{secrets.token_hex(8)}"
 
 
+def search_farms(spare: Path) -> Path:
+    """Beside a spare (`spare_folder`), for the same output folder: where the pages each search bundle was
+    made from are kept, for the next build to bring up to date (`search._farm`)."""
+    return spare.with_name("search-" + spare.name.split("-")[1])
+
+
 def remove_old_spares(paths: Paths, out: Path, keep: str) -> None:
     """Spares of `out` nobody recycled (a build failed or was killed first); not fresh ones: a build
     running now may be about to take one."""

@@ -206,13 +206,14 @@ def write_zip(site: Path, names: list[str], previous: zipper.Previous | None = N
 
 
 def finish(site: Path, previous: Path | None, searched: dict[str, str], lender: zipper.Previous | None = None,
-           known: Mapping[str, str] | None = None) -> tuple[Walk, dict[str, str]]:
+           known: Mapping[str, str] | None = None, farms: Path | None = None) -> tuple[Walk, dict[str, str]]:
     """Over the finished pages, before the swap: the search index of the pages `searched` (path → digest of
     what the index reads of it), then the zip of everything. The index reuses the search bundles of `previous` (the live site)
     whose pages are unchanged, the zip the entries of `lender` (the live site's zip) whose content is;
-    `known`: the digests of the files the build wrote. Returns the site's files after both (as `walk_site`
-    gives them) and the digest of every file zipped."""
-    search.index_site(site, searched, previous)
+    `known`: the digests of the files the build wrote; `farms`: where the pages given to Pagefind are kept
+    (`search.index_site`). Returns the site's files after both (as `walk_site` gives them) and the digest of
+    every file zipped."""
+    search.index_site(site, searched, previous, farms)
     files = walk_site(site)
     files.pop(ZIP_NAME, None)
     if lender is not None and previous is not None:
