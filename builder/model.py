@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -67,6 +68,19 @@ class SourceText:
         """The words a citation of `anchor` points at: that block, or the whole text when it names none."""
         block = self._anchors.get(anchor)
         return [block.text] if block is not None else [b.text for b in self.blocks]
+
+
+class DigestedText(str):
+    """Text with the digest (sha256 of its UTF-8) worked out where it was made: a brief's rendered text, which
+    is kept with the brief and goes into its page's fingerprint, is not digested again by every build."""
+
+    sha: str
+
+    @classmethod
+    def of(cls, text: str) -> DigestedText:
+        made = cls(text)
+        made.sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return made
 
 
 @dataclass

@@ -23,7 +23,7 @@ from builder.incremental import briefs as incremental
 from builder.incremental.state import IncrementalState
 from builder.build import Result, build
 from builder.config import ENGINE_ROOT
-from builder.problems import BuildFailed
+from builder.problems import BuildFailed, Problems
 from conftest import mini_files, write_project
 
 FINISHED = ("pagefind/", "briefing.zip")  # made again over the whole site whenever a page changes
@@ -601,3 +601,24 @@ def test_a_link_an_edit_breaks_on_a_page_it_did_not_change_still_fails_the_build
     with pytest.raises(BuildFailed) as failed:
         build(root, out)
     assert "aftermath" in str(failed.value.problems.items)
+
+
+def test_a_briefs_digests_worked_out_by_its_worker_are_the_ones_a_build_would_work_out(tmp_path: Path) -> None:
+    # Fingerprints take a brief's digest and its rendered text's from where the worker made them: they must be
+    # what digesting them now gives (a fresh copy of the brief carries none, and is digested).
+    import dataclasses
+    import hashlib
+
+    from builder.incremental.fingerprints import Canon, Fingerprints
+
+    root = write_project(tmp_path / "mini", mini_files())
+    paths = Paths(root)
+    state = IncrementalState(paths, None)
+    project, graph, bodies = incremental.load_and_resolve(paths, Problems(), state=state)
+    brief = project.briefs[0]
+    fresh = dataclasses.replace(brief)
+    assert "_digest" in vars(brief) and "_digest" not in vars(fresh)
+    assert Canon()(brief) == Canon()(fresh)
+    body = bodies[brief.slug]["../../"]
+    prints = Fingerprints(project.site, "links", "templates", "engine")
+    assert prints.value(body) == ("sha256", hashlib.sha256(str(body).encode()).hexdigest())

@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 from builder import integrity, meta, publish, schema
 from builder.config import Paths
-from builder.incremental.fingerprints import links_digest
+from builder.incremental.fingerprints import digest_once, links_digest
 from builder.incremental.inputs import Snapshot, sha
 from builder.incremental.state import HeldContent, IncrementalState
 from builder.load import Loader, load_content, with_briefs
 from builder.markup import create_markdown, render_markdown
 from builder.matcher import EntityMatcher
-from builder.model import BriefResult, Document, Graph, Markdown, Project
+from builder.model import BriefResult, DigestedText, Document, Graph, Markdown, Project
 from builder.pages import BRIEF_ROOT
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problems
@@ -58,10 +58,12 @@ class BriefWorker:
             return BriefResult(doc and _without_tokens(doc), digest, {}, loaded.items, [], {})
         self.resolver.problems, self.resolver.graph = resolved, Graph()
         self.resolver.brief(doc)
-        html = {BRIEF_ROOT: render_markdown(self.md, doc.body.tokens, self.links, spots=True)}
+        # Its page's text digested here, once per change of the brief: every page's fingerprint reads it.
+        html: dict[str, str] = {BRIEF_ROOT: DigestedText.of(render_markdown(self.md, doc.body.tokens, self.links,
+                                                                           spots=True))}
         if self.dated_site or doc.date or doc.updated:  # it may be in the feed (publish.feed_xml)
             html.setdefault(self.feed_links.root, render_markdown(self.md, doc.body.tokens, self.feed_links))
-        return BriefResult(_without_tokens(doc), digest, html, loaded.items, resolved.items,
+        return BriefResult(_without_tokens(doc, digested=True), digest, html, loaded.items, resolved.items,
                            graph_share(self.resolver.graph))
 
 
@@ -74,11 +76,14 @@ def feed_fallback(project: Project) -> str | None:
     return publish.atom_date(project.site.updated) or publish.source_date_epoch()
 
 
-def _without_tokens(doc: Document) -> Document:
+def _without_tokens(doc: Document, digested: bool = False) -> Document:
     """What the state keeps of a loaded brief: not its tokens (the HTML is kept), but its word count, counted
-    here, in the worker, so that a build only counts the briefs that changed."""
+    here, in the worker, so that a build only counts the briefs that changed; `digested`: and its digest as
+    a page's fingerprint takes it (`fingerprints.digest_once`), likewise."""
     kept = replace(doc, body=Markdown(doc.body.text, doc.body.pos))
     kept.words  # noqa: B018 (a cached property: computed now, stored with the result)
+    if digested:
+        digest_once(kept)
     return kept
 
 

@@ -13,7 +13,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any, Iterable
 
 from builder.incremental.inputs import sha
-from builder.model import BriefCard, Document, Entity, Markdown, Mention, Page, Project, SiteConfig, Source
+from builder.model import BriefCard, DigestedText, Document, Entity, Markdown, Mention, Page, Project, SiteConfig, Source
 from builder.reading import CitedIn
 
 _SKIP = frozenset({"pos", "key_lines", "tokens"})  # where a thing sits in its file is never shown on a page
@@ -62,6 +62,8 @@ class Canon:
             return obj
         if kind in _FIELDS:  # a dataclass met before (the checks below are for the others)
             return self._dataclass(obj)
+        if kind is DigestedText:  # its digest, worked out where it was made
+            return ("sha256", obj.sha)
         if kind is list or kind is tuple:  # lists rather than generators: a third faster, for millions of items
             return tuple([x if type(x) in _PLAIN else self(x) for x in obj])
         if isinstance(obj, str):  # Markup and other str subclasses: their text
@@ -84,6 +86,10 @@ class Canon:
         if hit is not None and hit[0] is obj:
             self.memo[id(obj)] = hit
             return hit[1]
+        state = getattr(obj, "__dict__", None)
+        if state is not None and _ONCE in state:  # digested where it was made (`digest_once`)
+            self.memo[id(obj)] = (obj, state[_ONCE])
+            return state[_ONCE]
         kind = type(obj)
         if kind in _BY_VALUE and self.keep:
             key = (kind, *obj.__dict__.values())
@@ -95,7 +101,6 @@ class Canon:
         if names is None:
             names = _FIELDS[kind] = tuple(f.name for f in fields(obj) if f.name not in _SKIP)
             _WHOLE[kind] = len(names) == len(fields(obj))
-        state = getattr(obj, "__dict__", None)
         if _WHOLE[kind] and state is not None and len(state) == len(names):
             values: Iterable[Any] = state.values()  # the fields in order, and nothing else: the fast way
         else:
@@ -111,6 +116,16 @@ class Canon:
         elif kind in _BY_VALUE:
             self.memo[(kind, *state.values())] = (None, value)  # type: ignore[index, union-attr]
         return value
+
+
+_ONCE = "_digest"  # where `digest_once` keeps a record's digest, beside its fields (not one of them)
+
+
+def digest_once(record: Document) -> None:
+    """Work out a brief's digest where it is made (its worker), kept with it: every later build's
+    fingerprints take it from there instead of digesting the brief again. Records are frozen, so it stays
+    true; a record made from it anew (`dataclasses.replace`) does not carry it."""
+    record.__dict__[_ONCE] = Canon()(record)
 
 
 def links_digest(project: Project) -> str:
