@@ -224,7 +224,7 @@ def run_finish(staging: Staging, lender: zipper.Previous | None, live: bool, pro
                                     lender if live else None, known, farms)
     for rel, (size, ino, mtime) in after.items():
         if mtime:  # what the last steps wrote: fixed times, as Staging.write gives the pages, repeatable trees
-            os.utime(staging.path / rel, (0, 0))
+            os.utime(staging.path / rel, (0, 0), follow_symlinks=False)  # a link's own time, never its target's
             after[rel] = (size, ino, 0)
     # The staging folder held the pages and files (`known`) and nothing else (swept) before the last steps.
     made = tuple(sorted(rel for rel in after if rel not in known))

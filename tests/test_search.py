@@ -275,6 +275,36 @@ def test_the_pages_pagefind_read_are_kept_for_the_next_build_and_only_ours_are_t
     assert "/briefs/resignation/index.html" in word_index(out)["quit"] and farm.is_symlink()
 
 
+@pytest.mark.parametrize("planted", ["fragment", "marker", "folder"])
+def test_a_link_planted_in_the_live_search_index_is_never_followed(tmp_path: Path, planted: str) -> None:
+    # A file of the live site's search bundle (or the bundle's own folder) swapped for a link to a file
+    # outside: the next build neither keeps nor seeds from it, nor zips what it leads to.
+    import zipfile
+
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    build(root, out)
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("Zanzibarine secret\n", encoding="utf-8")
+    touched = secret.stat().st_mtime_ns
+    bundle = out / "pagefind" / "0"
+    if planted == "folder":
+        shutil.move(str(bundle), str(tmp_path / "moved"))
+        bundle.symlink_to(secret.parent, target_is_directory=True)
+    else:
+        victim = next(bundle.glob("fragment/*")) if planted == "fragment" else bundle / search.INDEXED_MARKER
+        victim.unlink()
+        victim.symlink_to(secret)
+    build(root, out)
+    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    with zipfile.ZipFile(out / "briefing.zip") as archive:
+        assert not any(b"Zanzibarine" in archive.read(name) for name in archive.namelist())
+    assert secret.read_text(encoding="utf-8") == "Zanzibarine secret\n" and len(list(secret.parent.iterdir())) == 1
+    assert secret.stat().st_mtime_ns == touched  # not even its time
+    assert "/briefs/resignation/index.html" in word_index(out)["deal"]
+
+
 def test_what_the_search_index_reads_of_a_page_leaves_out_what_it_passes_over() -> None:
     page = ('<main data-pagefind-body><h1>Title</h1><section data-pagefind-ignore="all"><section>a</section>'
             '<p>listed</p></section><p>text</p><span class="x" data-pagefind-ignore="all">b</span></main>')

@@ -237,20 +237,29 @@ def _pages_digest(pages: dict[str, str]) -> str:
     return hashlib.sha256(repr((_pagefind_version(), sorted(pages.items()))).encode()).hexdigest()
 
 
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+def _own_files(live: Path) -> list[str] | None:
+    """The files of a live bundle, when it and everything in it are plain folders and files; None when not
+    (a link there could lead out of the site: it is never followed, and the bundle is made afresh)."""
+    try:
+        if not all(stat.S_ISDIR(os.lstat(folder).st_mode) for folder in (live.parent, live)):
+            return None
+        listed = inventory(live)
+    except OSError:
+        return None
+    return sorted(listed[0]) if listed is not None else None
 
 
 def _keep(live: Path, bundle: Path, digest: str) -> bool:
     """Link the live site's bundle when it indexes these very pages; False (and nothing left) when not."""
     try:
-        if (live / INDEXED_MARKER).read_text(encoding="ascii") != digest:
+        files = _own_files(live)
+        if files is None or (live / INDEXED_MARKER).read_text(encoding="ascii") != digest:
             return False
         _entry(live)
-        for old in _files(live):
-            new = bundle / old.relative_to(live)
+        for rel in files:
+            new = bundle / rel
             new.parent.mkdir(parents=True, exist_ok=True)
-            os.link(old, new)
+            os.link(live / rel, new, follow_symlinks=False)
         return True
     except (OSError, ValueError, BuildFailed):
         shutil.rmtree(bundle, ignore_errors=True)
@@ -348,21 +357,16 @@ def _seed(live: Path, bundle: Path) -> dict[str, tuple[int, int]]:
     1,750 are unchanged, and writing them was half of its run). Regular files the last build wrote only
     (never a link, which could lead out of the site). Returns each seed's (inode, size)."""
     seeded: dict[str, tuple[int, int]] = {}
-    for sub in ("", *_CONTENT_NAMED):
-        try:
-            entries = list(os.scandir(live / sub))
-        except OSError:
+    for rel in _own_files(live) or ():
+        sub, _, name = rel.rpartition("/")
+        if not (sub in _CONTENT_NAMED or (not sub and _META.fullmatch(name))):
             continue
-        for entry in entries:
-            rel = f"{sub}/{entry.name}" if sub else entry.name
-            if (not sub and not _META.fullmatch(entry.name)) or not entry.is_file(follow_symlinks=False):
-                continue
-            st = entry.stat(follow_symlinks=False)
-            if st.st_mtime_ns != 0:
-                continue
-            (bundle / sub).mkdir(parents=True, exist_ok=True)
-            os.link(entry.path, bundle / rel, follow_symlinks=False)
-            seeded[rel] = (st.st_ino, st.st_size)
+        st = os.lstat(live / rel)
+        if st.st_mtime_ns != 0:
+            continue
+        (bundle / sub).mkdir(parents=True, exist_ok=True)
+        os.link(live / rel, bundle / rel, follow_symlinks=False)
+        seeded[rel] = (st.st_ino, st.st_size)
     return seeded
 
 

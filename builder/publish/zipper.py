@@ -82,7 +82,8 @@ def deflate(data: bytes, level: int) -> bytes:
 def _made(site: Path, rel: str, info: zipfile.ZipInfo, level: int, old: _Old | None) -> tuple[bytes, str]:
     """An entry from the file itself: its compressed bytes (the old entry's when the content is the same)
     and the digest of its content."""
-    data = (site / rel).read_bytes()
+    with open(os.open(site / rel, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:  # never through a link
+        data = handle.read()
     digest = hashlib.sha256(data).hexdigest()
     before = old.match(rel, info, digest) if old else None
     raw = old.raw(before, info) if old and before else None
