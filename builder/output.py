@@ -220,8 +220,7 @@ def run_finish(staging: Staging, lender: zipper.Previous | None, live: bool, pro
     progress.update("search index and zip")
     # The zip takes unchanged entries from the live site's, and the search index the bundles whose pages are
     # unchanged; `publish.finish` is looked up now, so a test can stop a build inside it.
-    after, digests = publish.finish(staging.path, staging.out if live else None, searched,
-                                    lender if live else None, known, farms)
+    after, digests = publish.finish(staging.path, staging.out if live else None, searched, lender, known, farms)
     for rel, (size, ino, mtime) in after.items():
         if mtime:  # what the last steps wrote: fixed times, as Staging.write gives the pages, repeatable trees
             os.utime(staging.path / rel, (0, 0), follow_symlinks=False)  # a link's own time, never its target's

@@ -150,8 +150,7 @@ class Staging:
                 os.unlink(self.path / rel)
             except FileNotFoundError:
                 pass
-        needed = {"/".join(rel.split("/")[:depth]) for rel in wanted for depth in range(1, rel.count("/") + 1)}
-        for rel in sorted(self.found_folders - needed, key=lambda r: -r.count("/")):
+        for rel in sorted(self.found_folders - folders_of(wanted), key=lambda r: -r.count("/")):
             shutil.rmtree(self.path / rel, ignore_errors=True)
         self.found, self.found_folders = {}, set()
 
@@ -212,6 +211,11 @@ def environment_fault(exc: OSError, out: Path, staging: Path | None = None) -> B
                    f"cannot write the site: {exc.strerror or exc} (the last good site is unchanged)",
                    _FAULT_HINTS.get(exc.errno or 0, "check the disk and the folder's permissions, then build again"))
     return BuildFailed(problems)
+
+
+def folders_of(paths: Iterable[str]) -> set[str]:
+    """Every folder the site paths `paths` are in, their parents included ("a", "a/b" for "a/b/index.html")."""
+    return {"/".join(rel.split("/")[:depth]) for rel in paths for depth in range(1, rel.count("/") + 1)}
 
 
 def inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:

@@ -13,7 +13,8 @@ from dataclasses import fields, is_dataclass
 from typing import Any, Iterable
 
 from builder.incremental.inputs import sha
-from builder.model import BriefCard, DigestedText, Document, Entity, Markdown, Mention, Page, Project, SiteConfig, Source
+from builder.model import (BriefCard, DigestedText, Document, Entity, Markdown, Mention, Page, Project, SiteConfig,
+                           Source)
 from builder.reading import CitedIn
 
 _SKIP = frozenset({"pos", "key_lines", "tokens"})  # where a thing sits in its file is never shown on a page

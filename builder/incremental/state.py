@@ -23,7 +23,7 @@ import time
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from builder.config import Paths
 from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
@@ -124,14 +124,19 @@ class HeldContent:
 
 def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
     """`rel` in the previous site is still the file the last build wrote (so it may be linked)."""
-    if state is None or rel not in state.files:
+    return state is not None and recorded_file(out, rel, state.files)
+
+
+def recorded_file(out: Path, rel: str, files: Mapping[str, tuple[str, int, int]]) -> bool:
+    """`rel` in `out` is still the file a build recorded in `files` (digest, size, inode) as it wrote it."""
+    record = files.get(rel)
+    if record is None:
         return False
     try:
         st = os.stat(out / rel, follow_symlinks=False)
     except OSError:
         return False
-    _, size, ino = state.files[rel]
-    return st.st_size == size and st.st_ino == ino and st.st_mtime_ns == 0
+    return st.st_size == record[1] and st.st_ino == record[2] and st.st_mtime_ns == 0
 
 
 def spare_folder(paths: Paths, out: Path) -> Path:

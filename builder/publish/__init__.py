@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from builder import meta
 from builder.incremental.sitecheck import Walk, walk_site
+from builder.incremental.state import recorded_file
 from builder.model import Document, Page, Project, SiteConfig
 from builder.problems import Pos, Problems
 from builder.publish import search, zipper
@@ -208,8 +209,8 @@ def write_zip(site: Path, names: list[str], previous: zipper.Previous | None = N
 def finish(site: Path, previous: Path | None, searched: dict[str, str], lender: zipper.Previous | None = None,
            known: Mapping[str, str] | None = None, farms: Path | None = None) -> tuple[Walk, dict[str, str]]:
     """Over the finished pages, before the swap: the search index of the pages `searched` (path → digest of
-    what the index reads of it), then the zip of everything. The index reuses the search bundles of `previous` (the live site)
-    whose pages are unchanged, the zip the entries of `lender` (the live site's zip) whose content is;
+    what the index reads of it), then the zip of everything. The index reuses the search bundles of `previous`
+    (the live site) whose pages are unchanged, the zip the entries of `lender` (the live site's zip) whose content is;
     `known`: the digests of the files the build wrote; `farms`: where the pages given to Pagefind are kept
     (`search.index_site`). Returns the site's files after both (as `walk_site` gives them) and the digest of
     every file zipped."""
@@ -231,12 +232,7 @@ def _kept_from(live: Path, lender: zipper.Previous, files: Walk, known: Mapping[
     found = {}
     for rel, (size, ino, mtime) in files.items():
         record = lender.records.get(rel)
-        if rel in known or record is None or not record[0] or record[1:] != (size, ino) or mtime:
-            continue
-        try:
-            st = os.lstat(live / rel)
-        except OSError:
-            continue
-        if (st.st_size, st.st_ino, st.st_mtime_ns) == (size, ino, 0):  # the live file itself, as recorded
+        if rel not in known and record and record[0] and record[1:] == (size, ino) and not mtime \
+                and recorded_file(live, rel, lender.records):  # the live file itself, as recorded
             found[rel] = record[0]
     return found

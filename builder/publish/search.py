@@ -37,7 +37,7 @@ from builder.model import Entity, Page, Project
 from builder.parallel import cores
 from builder.problems import BuildFailed, Pos, Problems
 from builder.textutil import slugify
-from builder.write import inventory
+from builder.write import folders_of, inventory
 
 # Latin letters that Unicode does not decompose into an ASCII letter plus accents.
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss",
@@ -336,10 +336,9 @@ def _link_pages(site: Path, paths: list[str], farm: Path, found: dict[str, int],
         folder = rel.rpartition("/")[0]
         if folder and folder not in folders:
             os.makedirs(dest + folder, exist_ok=True)
-            folders.update("/".join(folder.split("/")[:depth]) for depth in range(1, folder.count("/") + 2))
+            folders |= folders_of([rel])
         os.link(base + rel, dest + rel)
-    needed = {"/".join(rel.split("/")[:depth]) for rel in wanted for depth in range(1, rel.count("/") + 1)}
-    for folder in sorted(folders - needed, key=lambda f: -f.count("/")):
+    for folder in sorted(folders - folders_of(wanted), key=lambda f: -f.count("/")):
         shutil.rmtree(dest + folder, ignore_errors=True)
     return farm
 

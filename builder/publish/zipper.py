@@ -159,11 +159,7 @@ class _Copier:
         """Add the old entry to the pending run when its bytes are exactly what this entry's would be (its local
         header, as `_append` would write it, is the old one), and record the entry; False when not."""
         info.file_size, info.CRC, info.compress_size = before.file_size, before.CRC, before.compress_size
-        _check(info)
-        info.flag_bits = 0x00
-        if not info.external_attr:  # as `_append` does
-            info.external_attr = 0o600 << 16
-        header = info.FileHeader(False)
+        header = _header(info)
         try:
             if os.pread(self.source, len(header), before.header_offset) != header:
                 return False
@@ -204,22 +200,23 @@ class _Copier:
         self.length = 0
 
 
-def _check(info: zipfile.ZipInfo) -> None:
+def _header(info: zipfile.ZipInfo) -> bytes:
+    """The entry's local header as `writestr` writes it for a deflated entry (its sizes and CRC set)."""
     if info.compress_type != zipfile.ZIP_DEFLATED or info.file_size * 1.05 > zipfile.ZIP64_LIMIT:
         raise ValueError(f"zipper writes small deflated entries only: {info.filename}")
+    info.flag_bits = 0x00
+    if not info.external_attr:
+        info.external_attr = 0o600 << 16
+    return info.FileHeader(False)
 
 
 def _append(archive: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
     """What `writestr` does for a deflated entry, with the compressed bytes already at hand."""
-    _check(info)
-    info.flag_bits = 0x00
-    if not info.external_attr:
-        info.external_attr = 0o600 << 16
     fp = archive.fp
     assert fp is not None
     # The file is where the last entry ended (only this module writes to it): no seek, which flushes the
     # buffer, and no tell (a second each for 25,000 entries).
-    header = info.FileHeader(False)
+    header = _header(info)
     fp.write(header)
     fp.write(raw)
     _record(archive, info, len(header) + len(raw))
