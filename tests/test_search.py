@@ -273,6 +273,14 @@ def test_the_pages_pagefind_read_are_kept_for_the_next_build_and_only_ours_are_t
     edit_and_build("left after", "quit after")
     assert sorted(p.name for p in outside.iterdir()) == ["index.html"] and "zanzibarine" not in word_index(out)
     assert "/briefs/resignation/index.html" in word_index(out)["quit"] and farm.is_symlink()
+    # The folder of all bundles' links swapped for a link to a folder outside: nothing there is deleted
+    # (its sub-folder is not a bundle of this site) and nothing is put there.
+    (outside / "keep-me").mkdir()
+    shutil.rmtree(farms[0])
+    farms[0].symlink_to(outside, target_is_directory=True)
+    edit_and_build("quit after", "left after")
+    assert sorted(p.name for p in outside.iterdir()) == ["index.html", "keep-me"] and farms[0].is_symlink()
+    assert "/briefs/resignation/index.html" in word_index(out)["left"]
 
 
 @pytest.mark.parametrize("planted", ["fragment", "marker", "folder"])

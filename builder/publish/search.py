@@ -237,12 +237,21 @@ def _pages_digest(pages: dict[str, str]) -> str:
     return hashlib.sha256(repr((_pagefind_version(), sorted(pages.items()))).encode()).hexdigest()
 
 
+def _own_folder(folder: Path) -> bool:
+    """`folder` (made now if missing) and the folder it is in are plain folders, not links to elsewhere."""
+    try:
+        folder.mkdir(exist_ok=True)
+        return all(stat.S_ISDIR(os.lstat(path).st_mode) for path in (folder.parent, folder))
+    except OSError:
+        return False
+
+
 def _own_files(live: Path) -> list[str] | None:
     """The files of a live bundle, when it and everything in it are plain folders and files; None when not
     (a link there could lead out of the site: it is never followed, and the bundle is made afresh)."""
     try:
         if not all(stat.S_ISDIR(os.lstat(folder).st_mode) for folder in (live.parent, live)):
-            return None
+            return None  # (not `_own_folder`: a live bundle is only read, never made)
         listed = inventory(live)
     except OSError:
         return None
@@ -451,8 +460,9 @@ def index_site(site: Path, pages: dict[str, str], live: Path | None = None, farm
         live = None  # a live site without the UI (not one of ours, or damaged): keep nothing from it
     todo = []
     split = bundles(list(pages))
+    if farms is not None and not _own_folder(farms):
+        farms = None  # a link (or a file) in its place, which could lead out of the project: never used
     if farms is not None:
-        farms.mkdir(parents=True, exist_ok=True)
         for gone in set(os.listdir(farms)) - {Path(folder).name for folder, _ in split}:
             shutil.rmtree(farms / gone, ignore_errors=True)  # a bundle there is no longer
     for folder, paths in split:
