@@ -21,7 +21,7 @@ from builder.publish import search, zipper
 from builder.incremental.compiled import CompiledTemplates
 from builder.incremental.fingerprints import Fingerprints, Memo, links_digest
 from builder.incremental.inputs import Snapshot, sha
-from builder.incremental.sitecheck import Walk, walk_site
+from builder.incremental.sitecheck import Walk
 from builder.incremental.state import OutputState, search_farms, unchanged_file
 from builder.claim import MARKER, MARKER_TEXT
 from builder.check import Target, check_targets, link_targets, parse_page
@@ -123,7 +123,7 @@ class PageWorker:
             return False
         if self.previous and self.previous.files.get(rel, ("",))[0] == digest and \
                 unchanged_file(self.staging.out, rel, self.previous):
-            self.staging.link(rel, self.staging.out / rel, self.previous.files[rel][2])
+            self.staging.link(rel, *self.previous.files[rel][1:])
             return False
         self.staging.write(rel, data)
         return True
@@ -164,7 +164,7 @@ def render_site(site: Site, staging: Staging, previous: OutputState | None, prog
         if (kept and previous and previous.pages.get(page.path) == site.fingerprints[page.path]
                 and unchanged_file(staging.out, page.path, previous)):
             digest, size, inode = previous.files[page.path]
-            staging.link(page.path, staging.out / page.path, inode)
+            staging.link(page.path, size, inode)
             out[page.path] = PageOut(digest, size, False, *kept)
         else:
             todo.append(page)
@@ -179,7 +179,7 @@ def put_files(files: dict[str, bytes], staging: Staging, previous: OutputState |
     for rel, data in sorted(files.items()):
         digest = digests[rel] = sha(data)
         if previous and previous.files.get(rel, ("",))[0] == digest and unchanged_file(staging.out, rel, previous):
-            staging.link(rel, staging.out / rel, previous.files[rel][2])
+            staging.link(rel, *previous.files[rel][1:])
         else:
             staging.write(rel, data)
     return digests
@@ -206,7 +206,7 @@ def intact_finish(staging: Staging, previous: OutputState) -> tuple[str, ...]:
 
 def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) -> tuple[str, ...]:
     for rel in kept:
-        staging.link(rel, staging.out / rel, previous.files[rel][2])
+        staging.link(rel, *previous.files[rel][1:])
     return kept
 
 
@@ -388,7 +388,9 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
             made, final, contents = run_finish(staging, staged.lender, staged.live, progress, staged.searched,
                                                staged.digests, staged.keep and search_farms(staged.keep))
         else:
-            made, final, contents = staged.made, walk_site(staging.path), staged.finish_digests
+            # What the folder holds is what was put there (the sweep removed the rest): no walk needed.
+            final = {rel: (size, inode, 0) for rel, (size, inode) in staging.placed.items()}
+            made, contents = staged.made, staged.finish_digests
         progress.mark("search index+zip")
     except BaseException as exc:
         _abort(staging, staged.keep)

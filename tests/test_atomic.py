@@ -21,6 +21,7 @@ import pytest
 from builder import output
 from builder.build import build
 from builder.problems import BuildFailed
+from builder import write
 from builder.write import safe_target
 from conftest import REPO, mini_files, run_cli, write_project
 
@@ -181,15 +182,15 @@ def test_a_write_error_leaves_the_old_site_and_no_staging(tmp_path: Path, monkey
     root, out = built_mini(tmp_path)
     before = snapshot(out)
     calls = [0]
-    real = Path.write_bytes
+    real = write.Staging.write
 
-    def failing(self: Path, data: bytes) -> int:
+    def failing(self: write.Staging, rel: str, data: bytes) -> None:
         calls[0] += 1
-        if calls[0] == 2:
+        real(self, rel, data)
+        if calls[0] == 2:  # after the file is made: the abort must remove it too
             raise error
-        return real(self, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(write.Staging, "write", failing)
     # A disk fault is one line for the user (BuildFailed); an interrupt stays an interrupt.
     with pytest.raises(BuildFailed if isinstance(error, OSError) else type(error)):
         build(root, out)

@@ -133,7 +133,7 @@ def recorded_file(out: Path, rel: str, files: Mapping[str, tuple[str, int, int]]
     if record is None:
         return False
     try:
-        st = os.stat(out / rel, follow_symlinks=False)
+        st = os.stat(f"{out}{os.sep}{rel}", follow_symlinks=False)  # a string: Path objects cost more than the stat
     except OSError:
         return False
     return st.st_size == record[1] and st.st_ino == record[2] and st.st_mtime_ns == 0
