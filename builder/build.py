@@ -91,9 +91,10 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         progress.mark("load+resolve")
         if problems.failed(strict):
             raise BuildFailed(problems)
+        held = not release  # released: no build in this process follows, so nothing is kept for one
         site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled,
-                         None if release else state.digested)  # released: no build in this process follows
-        state.digested = site.digested
+                         state.digested if held else None, state.planned if held else None)
+        state.digested, state.planned = site.digested, site.planned if held else {}
         if warm:  # compiled now (into state.compiled), not by the first edit that renders them
             for template in {page.template for page in site.pages}:
                 site.renderer.env.get_template(template)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from builder.problems import Pos, Problem
 
@@ -271,6 +271,17 @@ class Page:
     title: str
     description: str
     context: dict[str, Any] = field(default_factory=dict, compare=False)
+    # A page of one brief, person or source: the rest of its context is `recipe(inputs)`, worked out only
+    # when it is drawn (`drawn`). `recipe` reads nothing but `inputs`, so a page whose inputs are the last
+    # build's (`incremental.fingerprints.same`) is that build's page: it need not be worked out again.
+    recipe: Callable[[Any], dict[str, Any]] | None = field(default=None, compare=False)
+    inputs: Any = field(default=None, compare=False)
+
+    def drawn(self) -> Page:
+        """This page with its whole context (the frame's, then its recipe's)."""
+        if self.recipe is None:
+            return self
+        return replace(self, context={**self.context, **self.recipe(self.inputs)}, recipe=None, inputs=None)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from builder import publish
 from builder.publish import search, zipper
 from builder.incremental.compiled import CompiledTemplates
-from builder.incremental.fingerprints import Fingerprints, Memo, links_digest
+from builder.incremental.fingerprints import Fingerprints, Memo, Plans, links_digest
 from builder.incremental.inputs import Snapshot, sha
 from builder.incremental.sitecheck import Walk
 from builder.incremental.state import OutputState, search_farms, unchanged_file
@@ -50,14 +50,16 @@ class Site:
     fingerprints: dict[str, str]
     links_written: dict[str, list[Pos]] = field(default_factory=dict)  # where the content wrote each link
     digested: Memo = field(default_factory=dict)  # the model objects digested, for the next build's `earlier`
+    planned: Plans = field(default_factory=dict)  # the pages' inputs and fingerprints, for the next build's
 
 
 def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, dict[str, str]], problems: Problems,
               snapshot: Snapshot, engine: str, compiled: dict[str, bytes] | None = None,
-              digested: Memo | None = None) -> Site:
+              digested: Memo | None = None, planned: Plans | None = None) -> Site:
     """Every page with its context and fingerprint, and every other file's bytes; `bodies`: each brief's
     text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it; `compiled` and
-    `digested`: the templates an earlier build in this process compiled and the model objects it digested."""
+    `digested`: the templates an earlier build in this process compiled and the model objects it digested;
+    `planned`: its pages' inputs and fingerprints (`Fingerprints.plan`)."""
     templates = read_templates(paths, snapshot, problems)  # before the fingerprints: they digest these bytes
     renderer = Renderer(project, paths, create_markdown(), snapshot.read,
                         CompiledTemplates(compiled) if compiled is not None else None)
@@ -71,8 +73,8 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
     files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
     files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file))  # feed, sitemap, …
     prints = Fingerprints(project.site, links_digest(project), templates, engine, digested)
-    return Site(pages, files, renderer, {page.path: prints.of(page) for page in pages}, graph.links_written,
-                prints.canon.memo)
+    fingerprints, plans = prints.plan(pages, planned)
+    return Site(pages, files, renderer, fingerprints, graph.links_written, prints.canon.memo, plans)
 
 
 def read_templates(paths: Paths, snapshot: Snapshot, problems: Problems) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from builder import meta, reading, visuals
+from builder.markup import Ref
 from builder.model import BriefCard, Claim, Document, Entity, Graph, Mention, Page, Project, Source, Stance
 from builder.publish import search
 
@@ -27,8 +28,16 @@ def _anchor_order(anchor: str) -> tuple[int, int]:
 
 
 def card(brief: Document) -> BriefCard:
-    return BriefCard(slug=brief.slug, title=brief.title, summary=brief.summary, date=brief.date,
-                     updated=brief.updated)
+    """The brief's card, made once and kept with it (the brief is frozen): a live server's next build then
+    gives the pages listing an unchanged brief the very card the last one did (`Page.inputs`)."""
+    made = brief.__dict__.get(_CARD)
+    if made is None:
+        made = brief.__dict__[_CARD] = BriefCard(slug=brief.slug, title=brief.title, summary=brief.summary,
+                                                 date=brief.date, updated=brief.updated)
+    return made
+
+
+_CARD = "_card"  # where `card` keeps a brief's card, beside its fields (not one of them)
 
 
 class Lookups:
@@ -115,19 +124,39 @@ def briefs_pages(project: Project, lookups: Lookups) -> list[Page]:
     return pages
 
 
-def brief_context(project: Project, graph: Graph, brief: Document, body: str, lookups: Lookups) -> Context:
+@dataclass(frozen=True)
+class BriefInputs:
+    """All a brief's page is drawn from (`brief_context` reads nothing else)."""
+
+    brief: Document
+    body: str  # its text as the build rendered it (Markdown's raw HTML off): brief.html marks it safe
+    named: tuple[Entity, ...]
+    cited: tuple[Source, ...]
+    before: BriefCard | None
+    after: BriefCard | None
+    as_of: reading.Dated | None
+    refs: tuple[Ref, ...]  # its citations
+    quotes: tuple[str, ...]  # its quotations, found verbatim
+
+
+def brief_inputs(project: Project, graph: Graph, brief: Document, body: str, lookups: Lookups) -> BriefInputs:
     entities, sources = lookups.entities, lookups.sources
-    named = [entities[i] for i in graph.entities_in_brief.get(brief.slug, []) if i in entities]
-    cited = list(dict.fromkeys(r.source for r in graph.citations_in_brief.get(brief.slug, [])))
+    refs = tuple(graph.citations_in_brief.get(brief.slug, ()))
+    cited = list(dict.fromkeys(r.source for r in refs))
     cited += [s for s in brief.sources if s not in cited]
     before, after = reading.neighbours(project, brief, lookups.position[brief.slug], lookups.cards)
-    # `body` is the brief's text as the build rendered it (Markdown's raw HTML off): brief.html marks it safe
-    # as it is shown, so the context holds the build's own string, not a copy of 10,000 briefs' HTML.
-    return {"brief": brief, "body": body, "named": named,
-            "cited": [sources[s] for s in cited if s in sources],
-            "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": lookups.as_of,
-            "minutes": reading.reading_minutes(brief), "before": before, "after": after,
-            "checked": reading.checked(graph, brief)}
+    # `body`: the build's own string, not a copy of 10,000 briefs' HTML.
+    return BriefInputs(brief, body, tuple(entities[i] for i in graph.entities_in_brief.get(brief.slug, ()) if i in entities),
+                       tuple(sources[s] for s in cited if s in sources), before, after, lookups.as_of, refs,
+                       tuple(graph.quotes_in_brief.get(brief.slug, ())))
+
+
+def brief_context(inputs: BriefInputs) -> Context:
+    brief = inputs.brief
+    return {"brief": brief, "body": inputs.body, "named": list(inputs.named), "cited": list(inputs.cited),
+            "date": reading.day(brief.date), "updated": reading.day(brief.updated), "as_of": inputs.as_of,
+            "minutes": reading.reading_minutes(brief), "before": inputs.before, "after": inputs.after,
+            "checked": reading.checked(inputs.refs, inputs.quotes)}
 
 
 def entities_context(project: Project, graph: Graph, section: str, members: list[Entity]) -> Context:
@@ -135,38 +164,74 @@ def entities_context(project: Project, graph: Graph, section: str, members: list
             "network": visuals.network_data(project, graph) if section == "people" else None}
 
 
-def entity_context(project: Project, graph: Graph, entity: Entity, lookups: Lookups | None = None) -> Context:
-    """A person's or organisation's backlinks: source paragraphs, briefs, and who appears alongside."""
-    lookups = lookups or Lookups(project, graph)
-    mentions = graph.mentions.get(entity.id, [])
-    by_source: dict[str, list[Mention]] = defaultdict(list)
-    by_brief: dict[str, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        (by_source if m.kind == "source" else by_brief)[m.doc].append(m)
-    sources = [(s, sorted(by_source[s.id], key=lambda m: _anchor_order(m.anchor)))
-               for s in project.sources if s.id in by_source]
-    briefs = [(b, by_brief.get(b.slug, [])) for b in lookups.briefs_naming.get(entity.id, [])]
+@dataclass(frozen=True)
+class EntityInputs:
+    """All a person's or organisation's page is drawn from (`entity_context` reads nothing else)."""
+
+    entity: Entity
+    mentions: tuple[Mention, ...]  # every place it is named
+    briefs: tuple[BriefCard, ...]  # the briefs naming it, in brief order
+    together: tuple[tuple[Entity, int], ...]  # who appears alongside it most, and how often
+    sources: tuple[Source, ...]  # every source, in the order pages list them
+
+
+def entity_inputs(project: Project, graph: Graph, entity: Entity, lookups: Lookups) -> EntityInputs:
     entities = lookups.entities
     together = sorted(graph.together.get(entity.id, {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    return {"entity": entity, "sources": sources, "briefs": briefs,
-            "together": [(entities[i], n) for i, n in together[:8] if i in entities]}
+    return EntityInputs(entity, tuple(graph.mentions.get(entity.id, ())), tuple(lookups.briefs_naming.get(entity.id, ())),
+                        tuple((entities[i], n) for i, n in together[:8] if i in entities), project.sources)
+
+
+def entity_context(inputs: EntityInputs) -> Context:
+    """A person's or organisation's backlinks: source paragraphs, briefs, and who appears alongside."""
+    by_source: dict[str, list[Mention]] = defaultdict(list)
+    by_brief: dict[str, list[Mention]] = defaultdict(list)
+    for m in inputs.mentions:
+        (by_source if m.kind == "source" else by_brief)[m.doc].append(m)
+    sources = [(s, sorted(by_source[s.id], key=lambda m: _anchor_order(m.anchor)))
+               for s in inputs.sources if s.id in by_source]
+    briefs = [(b, by_brief.get(b.slug, [])) for b in inputs.briefs]
+    return {"entity": inputs.entity, "sources": sources, "briefs": briefs, "together": list(inputs.together)}
 
 
 def sources_context(project: Project, graph: Graph) -> Context:
     return {"sources": project.sources, "coverage": visuals.coverage_data(project, graph)}
 
 
-def source_context(project: Project, graph: Graph, source: Source, lookups: Lookups | None = None) -> Context:
-    lookups = lookups or Lookups(project, graph)
-    entities = lookups.entities
-    named = [entities[i] for i in graph.entities_in_source.get(source.id, []) if i in entities]
+@dataclass(frozen=True)
+class SourceInputs:
+    """All a source's page is drawn from (`source_context` reads nothing else)."""
+
+    source: Source
+    named: tuple[Entity, ...]  # who it names
+    spans: tuple[tuple[int, tuple[tuple[int, int, str], ...]], ...]  # block → where it names someone
+    briefs: tuple[BriefCard, ...]  # the briefs citing it
+    stances: tuple[tuple[Claim, Stance], ...]  # what the ledger records of it
+    claim_paths: tuple[str, ...]  # each of those claims' page
+    cited_at: tuple[tuple[str, str, str], ...]  # (paragraph, brief, spot) of every citation of it
+    citing: tuple[tuple[str, int, BriefCard], ...]  # (slug, place in the briefs list, card) of each brief citing it
+
+
+def source_inputs(graph: Graph, source: Source, lookups: Lookups) -> SourceInputs:
+    entities, cards, position = lookups.entities, lookups.cards, lookups.position
+    spans = tuple((i, tuple(graph.spans[(source.id, i)])) for i in range(len(source.text.blocks))
+                  if (source.id, i) in graph.spans)
+    stances = tuple(lookups.stances.get(source.id, ()))
+    cited_at = tuple(graph.cited_at.get(source.id, ()))
+    citing = tuple((slug, position[slug], cards[slug]) for slug in dict.fromkeys(b for _, b, _ in cited_at)
+                   if slug in position)
+    return SourceInputs(source, tuple(entities[i] for i in graph.entities_in_source.get(source.id, ()) if i in entities),
+                        spans, tuple(cards[s] for s in graph.briefs_citing.get(source.id, ()) if s in cards),
+                        stances, tuple(lookups.claim_paths[claim.id] for claim, _ in stances), cited_at, citing)
+
+
+def source_context(inputs: SourceInputs) -> Context:
+    named = inputs.named
     # Where each block names someone (the `source_block` filter links those words).
-    spans = {i: graph.spans[(source.id, i)] for i in range(len(source.text.blocks)) if (source.id, i) in graph.spans}
-    return {"source": source, "people": [e for e in named if e.kind == "person"],
-            "organisations": [e for e in named if e.kind == "organisation"],
-            "briefs": [lookups.cards[s] for s in graph.briefs_citing.get(source.id, []) if s in lookups.cards],
-            "stances": list(lookups.stances.get(source.id, [])), "spans": spans,
-            "cited_in": reading.cited_in(project, graph, source, lookups.position, lookups.claim_paths)}
+    return {"source": inputs.source, "people": [e for e in named if e.kind == "person"],
+            "organisations": [e for e in named if e.kind == "organisation"], "briefs": list(inputs.briefs),
+            "stances": list(inputs.stances), "spans": {i: list(found) for i, found in inputs.spans},
+            "cited_in": reading.cited_in(inputs.cited_at, inputs.citing, inputs.stances, inputs.claim_paths)}
 
 
 def claims_pages(project: Project) -> list[Page]:
@@ -196,8 +261,8 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
                   context=home_context(project, graph, lookups)), *briefs_pages(project, lookups)]
     for brief in project.briefs:
         pages.append(Page(path=f"briefs/{brief.slug}/index.html", template="brief.html", title=brief.title,
-                          description=brief.summary,
-                          context=brief_context(project, graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
+                          description=brief.summary, recipe=brief_context,
+                          inputs=brief_inputs(project, graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":
@@ -207,8 +272,8 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
                           context=entities_context(project, graph, section, members)))
         for entity in members:
             pages.append(Page(path=f"{section}/{entity.id}/index.html", template="entity.html", title=entity.name,
-                              description=f"{entity.name}: {entity.role}.",
-                              context=entity_context(project, graph, entity, lookups)))
+                              description=f"{entity.name}: {entity.role}.", recipe=entity_context,
+                              inputs=entity_inputs(project, graph, entity, lookups)))
     pages.append(Page(path="sources/index.html", template="sources.html", title="Sources",
                       description=f"The articles {site.title} rests on, in full, with every person named in them.",
                       context=sources_context(project, graph)))
@@ -217,7 +282,7 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
         pages.append(Page(path=f"sources/{source.id}/index.html", template="source.html", title=source.title,
                           description=f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the "
                                       "people it names.",
-                          context=source_context(project, graph, source, lookups)))
+                          recipe=source_context, inputs=source_inputs(graph, source, lookups)))
     if project.claims:
         pages += claims_pages(project)
     if project.events:

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Day
+from typing import TYPE_CHECKING
 
 from builder import publish
 from builder.citations import anchor_label
 from builder.textutil import slugify
 from builder.model import BriefCard, Claim, Document, Project, Source, Stance
-from builder.model import Graph
+
+if TYPE_CHECKING:
+    from builder.markup import Ref
 
 WORDS_PER_MINUTE = 230  # an adult reading prose on a screen
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -74,9 +78,9 @@ class Checked:
     quotations: int  # quotations found verbatim in the cited paragraphs
 
 
-def checked(graph: Graph, brief: Document) -> Checked:
-    refs = graph.citations_in_brief.get(brief.slug, [])
-    return Checked(len(refs), len({(r.source, r.anchor) for r in refs}), len(graph.quotes_in_brief.get(brief.slug, [])))
+def checked(refs: Sequence[Ref], quotes: Sequence[str]) -> Checked:
+    """From a brief's citations and its quotations found verbatim."""
+    return Checked(len(refs), len({(r.source, r.anchor) for r in refs}), len(quotes))
 
 
 @dataclass(frozen=True)
@@ -89,26 +93,24 @@ class CitedIn:
     claim: bool = False  # a claim of the ledger, not a brief
 
 
-def cited_in(project: Project, graph: Graph, source: Source, position: dict[str, int] | None = None,
-             claims_at: dict[str, str] | None = None) -> dict[str, list[CitedIn]]:
+def cited_in(cited_at: Sequence[tuple[str, str, str]], citing: Sequence[tuple[str, int, BriefCard]],
+             stances: Sequence[tuple[Claim, Stance]], claim_paths: Sequence[str]) -> dict[str, list[CitedIn]]:
     """Paragraph anchor → the briefs (at their first citing spot) and claims that cite it, in reading order.
-    `position` (each brief's place in `project.briefs`) and `claims_at` (`claim_paths`): the caller's, if it
-    has them (a large site has many sources, and each would work them out again)."""
-    position = position if position is not None else {b.slug: i for i, b in enumerate(project.briefs)}
-    claims_at = claims_at if claims_at is not None else claim_paths(project)
+    `cited_at`: (anchor, brief slug, spot) of each citation of the source; `citing`: (slug, place in the
+    briefs list, card) of each brief citing it; `stances`: the ledger's (claim, stance) for the source, and
+    `claim_paths` each claim's page."""
+    places = {slug: (at, card) for slug, at, card in citing}
     spots: dict[str, dict[str, list[str]]] = defaultdict(dict)  # anchor → brief → spots
-    for anchor, brief, spot in graph.cited_at.get(source.id, []):
+    for anchor, brief, spot in cited_at:
         spots[anchor].setdefault(brief, []).append(spot)
     out: dict[str, list[CitedIn]] = defaultdict(list)
     for anchor, by_brief in spots.items():
-        for at in sorted(position[slug] for slug in by_brief if slug in position):  # the briefs' list order
-            brief = project.briefs[at]
-            spots_in_brief = tuple(dict.fromkeys(by_brief[brief.slug]))
-            out[anchor].append(CitedIn(brief.title, f"briefs/{brief.slug}/", spots_in_brief))
-    for claim in project.claims:
-        for stance in claim.stances:
-            if stance.source == source.id and stance.stance != "silent" and stance.at:
-                out[stance.at].append(CitedIn(claim.claim, claims_at[claim.id], (claim.id,), claim=True))
+        for _, card in sorted(places[slug] for slug in by_brief if slug in places):  # the briefs' list order
+            spots_in_brief = tuple(dict.fromkeys(by_brief[card.slug]))
+            out[anchor].append(CitedIn(card.title, f"briefs/{card.slug}/", spots_in_brief))
+    for (claim, stance), path in zip(stances, claim_paths):
+        if stance.stance != "silent" and stance.at:
+            out[stance.at].append(CitedIn(claim.claim, path, (claim.id,), claim=True))
     return dict(out)
 
 

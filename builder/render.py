@@ -206,6 +206,7 @@ class Renderer:
         return self.env.get_template(name).render(site=self.site, **context)
 
     def render(self, page: Page) -> str:
+        page = page.drawn()  # a page the plan did not need to draw (its fingerprint was the last build's)
         template = self.env.get_template(page.template)
         self._previews = {}
         html = template.render(page=page, site=self.site, root=root_of(page.path), **page.context)

@@ -62,13 +62,15 @@ class EditorAtWork(RuleBasedStateMachine):
         st.tuples(st.just("write brief"), slugs, st.lists(ranked_low, min_size=1, max_size=3, unique=True), sources,
                   st.integers(20, 60)),
         st.tuples(st.just("delete brief"), slugs),
+        st.tuples(st.just("retitle brief"), slugs, st.sampled_from(["Talks resume", "A release", "Brief alpha"])),
         st.tuples(st.just("name in source"), sources, st.integers(0, cast.PARAGRAPHS - 1), people),
         st.tuples(st.just("change role"), people, st.sampled_from(["Envoy", "Minister", "Adviser"])),
         st.tuples(st.just("add person")),
         st.tuples(st.just("time passes"))))
     def edit(self, edit: tuple) -> None:  # type: ignore[type-arg]
         kind, *args = edit
-        {"write brief": self.write_brief, "delete brief": self.delete_brief, "name in source": self.name_in_source,
+        {"write brief": self.write_brief, "delete brief": self.delete_brief, "retitle brief": self.retitle_brief,
+         "name in source": self.name_in_source,
          "change role": self.change_role, "add person": self.add_person, "time passes": self.time_passes}[kind](*args)
 
     def write_brief(self, slug: str, who: list[int], source: int, times: int) -> None:
@@ -78,6 +80,14 @@ class EditorAtWork(RuleBasedStateMachine):
 
     def delete_brief(self, slug: str) -> None:
         self.file(f"content/briefs/{slug}.md").unlink(missing_ok=True)
+
+    def retitle_brief(self, slug: str, title: str) -> None:
+        """A new title: its neighbours' pages, the lists, and the pages of who it names and what it cites show it."""
+        brief = self.file(f"content/briefs/{slug}.md")
+        if brief.exists():
+            text = brief.read_text(encoding="utf-8")
+            brief.write_text(text.replace(text[text.index("title: "):text.index("\nsummary:")], f"title: {title}", 1),
+                             encoding="utf-8")
 
     def name_in_source(self, source: int, paragraph: int, person: int) -> None:
         seed = self.file(f"seeds/s{source}.txt")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from operator import is_
 from dataclasses import fields, is_dataclass
 from typing import Any, Iterable
 
@@ -129,6 +130,46 @@ def digest_once(record: Document) -> None:
     record.__dict__[_ONCE] = Canon()(record)
 
 
+# site path → (`Fingerprints.base` of the page, its recipe, its inputs, its fingerprint)
+Plans = dict[str, tuple[str, Any, Any, str]]
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether `a` and `b` are the same inputs to a page's recipe: the very object, or values a recipe cannot
+    tell apart: plain values of the same type and equal, lists, tuples and dicts of such in the same order,
+    records of the same kind with such fields. Anything else only when it is the very object (so a kind
+    not known here is taken as changed, never as the same)."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind in _PLAIN:
+        return a == b  # type: ignore[no-any-return]
+    if kind is tuple or kind is list:  # the very items, at C speed, before item by item
+        return len(a) == len(b) and (all(map(is_, a, b)) or all(map(same, a, b)))
+    if kind is dict:
+        return len(a) == len(b) and all(map(same, a, b)) and all(map(same, a.values(), b.values()))
+    if kind is DigestedText:
+        return a.sha == b.sha  # type: ignore[no-any-return]
+    if is_dataclass(a):
+        names = _ALL_FIELDS.get(kind)
+        if names is None:
+            names = _ALL_FIELDS[kind] = tuple(f.name for f in fields(a))
+        return all(same(getattr(a, name), getattr(b, name)) for name in names)
+    return False
+
+
+_ALL_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _same_inputs(a: Any, b: Any) -> bool:
+    try:
+        return same(a, b)
+    except RecursionError:  # nested deeper than Python goes (nothing the model makes): taken as changed
+        return False
+
+
 def links_digest(project: Project) -> str:
     """What rendering a brief's text reads of the rest: names (for mentions and wiki links), sources' words."""
     canon = Canon()
@@ -148,9 +189,38 @@ class Fingerprints:
         self.frame = digest((engine, templates, links, self.canon(site)))
 
     def of(self, page: Page) -> str:
+        """The page's fingerprint: of its whole context (drawn, for a page with a recipe)."""
+        return self.base(page.drawn())
+
+    def base(self, page: Page) -> str:
+        """A digest of the page as given, leaving out what its recipe would add: with `same` inputs, a key
+        for its fingerprint (`plan`)."""
         own = (page.path, page.template, page.title, page.description,
                tuple((key, self.value(value)) for key, value in page.context.items()))
         return digest((self.frame, own))
+
+    def plan(self, pages: list[Page], earlier: Plans | None = None) -> tuple[dict[str, str], Plans]:
+        """Each page's fingerprint, and what the next build needs to reuse them. A page with a recipe whose
+        frame and inputs are `same` as in `earlier` (a live server's last build) has that build's fingerprint:
+        its recipe reads nothing but its inputs, so its context would be the one that fingerprint digests.
+        Only the others are drawn (in `pages`, so that rendering them does not draw them again)."""
+        earlier = earlier or {}
+        prints: dict[str, str] = {}
+        plans: Plans = {}
+        for at, page in enumerate(pages):
+            if page.recipe is None:
+                prints[page.path] = self.of(page)
+                continue
+            base = self.base(page)
+            hit = earlier.get(page.path)
+            if hit is not None and hit[0] == base and hit[1] is page.recipe and _same_inputs(hit[2], page.inputs):
+                fingerprint = hit[3]
+            else:
+                pages[at] = drawn = page.drawn()
+                fingerprint = self.base(drawn)
+            prints[page.path] = fingerprint
+            plans[page.path] = (base, page.recipe, page.inputs, fingerprint)
+        return prints, plans
 
     def value(self, value: Any) -> Any:
         """One value of a page's context. Many pages are given the very same object (the frame's menu, the

@@ -1,0 +1,126 @@
+"""A live server's build works out again only the pages whose inputs changed (`Fingerprints.plan`), and what
+it keeps is exactly what a clean build gives: `same` tells inputs apart as finely as a recipe could."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup
+
+import cast
+from builder.build import build
+from builder.config import Paths
+from builder.incremental.fingerprints import same
+from builder.incremental.state import IncrementalState
+from builder.model import DigestedText, Page
+from test_incremental import snapshot
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    count: int
+
+
+class Opaque:
+    def __eq__(self, other: object) -> bool:
+        return True  # equal to everything: `same` must not trust it
+
+    __hash__ = object.__hash__
+
+
+@pytest.mark.parametrize("a, b", [
+    ("a", "a"), (3, 3), (None, None), ((1, "x"), (1, "x")), ([Card("t", 1)], [Card("t", 1)]),
+    ({"a": 1, "b": 2}, {"a": 1, "b": 2}), (DigestedText.of("text"), DigestedText.of("text")),
+])
+def test_equal_inputs_are_the_same(a: object, b: object) -> None:
+    assert same(a, b)
+
+
+@pytest.mark.parametrize("a, b", [
+    (1, True), (1, 1.0), ("a", Markup("a")), ((1, 2), [1, 2]), ((1, 2), (2, 1)), ([Card("t", 1)], [Card("t", 2)]),
+    ({"a": 1, "b": 2}, {"b": 2, "a": 1}),  # a template iterating over a dict shows its order
+    (Opaque(), Opaque()), ({1, 2}, {1, 2}),  # kinds `same` does not know: only the very object
+    (DigestedText.of("text"), DigestedText.of("other")), (float("nan"), float("nan")),
+])
+def test_inputs_a_recipe_could_tell_apart_are_not_the_same(a: object, b: object) -> None:
+    assert not same(a, b)
+
+
+def test_the_very_object_is_the_same_whatever_its_kind() -> None:
+    thing = Opaque()
+    assert same(thing, thing) and same((thing,), (thing,))
+
+
+class Drawn:
+    """Counts, by template, the pages whose context the build works out (`Page.drawn` with a recipe)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.counts: Counter[str] = Counter()
+        real = Page.drawn
+
+        def counting(page: Page) -> Page:
+            if page.recipe is not None:
+                self.counts[page.template] += 1
+            return real(page)
+        monkeypatch.setattr(Page, "drawn", counting)
+
+
+def held_cast(tmp_path: Path) -> tuple[Path, Path, IncrementalState]:
+    root = cast.write(tmp_path / "project")
+    state = IncrementalState(Paths(root), None)
+    build(root, root / "site", state=state, jobs=1)
+    return root, root / "site", state
+
+
+def clean_build(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns(".cache", "site"))
+    build(clean, tmp_path / "clean-site", state=IncrementalState(Paths(clean), None))
+    return snapshot(tmp_path / "clean-site")
+
+
+def test_an_edit_works_out_only_the_pages_whose_inputs_changed(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root, out, state = held_cast(tmp_path)
+    drawn = Drawn(monkeypatch)
+    brief = root / "content" / "briefs" / "first.md"
+    brief.write_text(brief.read_text(encoding="utf-8") + f"\nThe officials met again {cast.cite(0)}.\n",
+                     encoding="utf-8")
+    before = snapshot(out)
+    build(root, out, state=state, jobs=1)
+    # The edited brief, and its source (cited once more); nobody named in it is named differently.
+    assert drawn.counts == {"brief.html": 1, "source.html": 1}
+    after = snapshot(out)
+    assert after["briefs/first/index.html"] != before["briefs/first/index.html"]
+    assert after == clean_build(root, tmp_path)
+
+
+def test_a_new_title_reaches_every_page_that_shows_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, out, state = held_cast(tmp_path)
+    drawn = Drawn(monkeypatch)
+    brief = root / "content" / "briefs" / "first.md"
+    brief.write_text(brief.read_text(encoding="utf-8").replace("title: Brief first", "title: Talks resume"),
+                     encoding="utf-8")
+    before = snapshot(out)
+    build(root, out, state=state, jobs=1)
+    # The brief, the one after it (which leads back to it), its source and the two people it names.
+    assert drawn.counts == {"brief.html": 2, "source.html": 1, "entity.html": 2}
+    after = snapshot(out)
+    assert b"Talks resume" in after["briefs/second/index.html"]
+    assert b"Talks resume" not in before["briefs/second/index.html"]
+    assert after == clean_build(root, tmp_path)
+
+
+def test_without_a_held_state_every_page_is_worked_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command line's build keeps nothing for a next build in its process: nothing is reused, or stale.
+    root = cast.write(tmp_path / "project")
+    build(root, root / "site")
+    drawn = Drawn(monkeypatch)
+    state = IncrementalState(Paths(root), None)
+    build(root, tmp_path / "other-site", state=state, jobs=1)
+    assert drawn.counts["entity.html"] == cast.PEOPLE and drawn.counts["brief.html"] == 2
