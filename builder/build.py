@@ -74,7 +74,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     if not warm and (previous := state.unchanged(out, snapshot)):
         return replay(previous, strict, started, state.notes)
     from builder.incremental.briefs import load_and_resolve
-    from builder.output import check_only, finish_output, plan_site, stage_output
+    from builder.output import align_spare, check_only, finish_output, plan_site, stage_output
     problems = Problems()
     collecting = gc.isenabled()
     # Loading, resolving and planning (and reading the last build's record) make millions of objects and drop
@@ -126,6 +126,9 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         _return_memory()
         progress.mark("release model")
     record = finish_output(staged, progress)
+    if warm and keep is not None:  # a live server's first build: its first edit then costs what later ones do
+        align_spare(out, record.files, keep)
+        progress.mark("align spare")
     deferred = not record.before_finish
     # A deferred finish records no inputs, so the next build cannot take the site for up to date.
     record.inputs = "" if deferred else inputs

@@ -410,6 +410,21 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
     return OutputState("", files, staged.fingerprints, staged.before, made, links=links)
 
 
+def align_spare(out: Path, files: dict[str, tuple[str, int, int]], spare: Path) -> None:
+    """Make `spare` (the site the build into `out` replaced, if any) hold the site now in `out` (`files`, as
+    recorded), by hard links. The next build recycles it (`Staging`), and then puts in place only what that
+    build changes. A live server does this after its first build, before the editor's first edit: after a
+    full build the spare is another site, or none, and the first edit would link every file of the site."""
+    staging = Staging(out, spare if spare.is_dir() else None)
+    try:
+        for rel, (_, size, inode) in files.items():
+            staging.link(rel, size, inode)
+        staging.sweep(set(files))
+        os.rename(staging.path, spare)  # back where the next build looks for it (recycling took it away)
+    except OSError:  # no spare then: the next build starts from an empty folder, only slower
+        staging.abort()
+
+
 def _abort(staging: Staging, keep: Path | None) -> None:
     """Remove the staging folder; what cannot be removed goes beside `keep`, in .cache/."""
     staging.abort(keep and keep.with_name(keep.name + "-trash"))
@@ -422,4 +437,4 @@ def check_only(site: Site, problems: Problems, progress: Progress, jobs: int | N
     return pages
 
 
-__all__ = ["PageOut", "Site", "Staged", "check_only", "finish_output", "plan_site", "stage_output"]
+__all__ = ["PageOut", "Site", "Staged", "align_spare", "check_only", "finish_output", "plan_site", "stage_output"]

@@ -486,6 +486,27 @@ def test_the_replaced_site_is_recycled_and_a_tampered_one_is_not_trusted(tmp_pat
     assert len(list((root / ".cache").glob("spare-*"))) == 1
 
 
+def test_a_live_servers_first_build_leaves_a_spare_that_is_the_live_site(tmp_path: Path) -> None:
+    # After its first (warm) build the server's spare holds the live site by hard links, whatever the build
+    # replaced (here: nothing), so the first edit recycles it as cheaply as any later one.
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    state = IncrementalState.open(Paths(root))
+    try:
+        build(root, out, state=state, jobs=1, warm=True)
+        spares = list((root / ".cache").glob("spare-*"))
+        assert len(spares) == 1
+        live = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+        kept = {p.relative_to(spares[0]): p.stat().st_ino for p in spares[0].rglob("*") if p.is_file()}
+        assert kept == live
+        edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+        build(root, out, state=state, jobs=1, finish=False)
+        build(root, out, state=state, jobs=1)
+    finally:
+        state.close()
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
 def test_a_site_with_a_feed_reuses_the_briefs_rendered_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The feed shows every brief's text: it comes from the cache like the brief pages, never parsed again.
     files = mini_files()
