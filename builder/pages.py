@@ -171,15 +171,17 @@ class EntityInputs:
     entity: Entity
     mentions: tuple[Mention, ...]  # every place it is named
     briefs: tuple[BriefCard, ...]  # the briefs naming it, in brief order
-    together: tuple[tuple[Entity, int], ...]  # who appears alongside it most, and how often
+    together: tuple[Entity, ...]  # who appears alongside it most
+    times: tuple[int, ...]  # how often each of them does
     sources: tuple[Source, ...]  # every source, in the order pages list them
 
 
 def entity_inputs(project: Project, graph: Graph, entity: Entity, lookups: Lookups) -> EntityInputs:
     entities = lookups.entities
     together = sorted(graph.together.get(entity.id, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    together = [(entities[i], n) for i, n in together[:8] if i in entities]
     return EntityInputs(entity, tuple(graph.mentions.get(entity.id, ())), tuple(lookups.briefs_naming.get(entity.id, ())),
-                        tuple((entities[i], n) for i, n in together[:8] if i in entities), project.sources)
+                        tuple(e for e, _ in together), tuple(n for _, n in together), project.sources)
 
 
 def entity_context(inputs: EntityInputs) -> Context:
@@ -191,7 +193,8 @@ def entity_context(inputs: EntityInputs) -> Context:
     sources = [(s, sorted(by_source[s.id], key=lambda m: _anchor_order(m.anchor)))
                for s in inputs.sources if s.id in by_source]
     briefs = [(b, by_brief.get(b.slug, [])) for b in inputs.briefs]
-    return {"entity": inputs.entity, "sources": sources, "briefs": briefs, "together": list(inputs.together)}
+    return {"entity": inputs.entity, "sources": sources, "briefs": briefs,
+            "together": list(zip(inputs.together, inputs.times))}
 
 
 def sources_context(project: Project, graph: Graph) -> Context:
@@ -204,25 +207,26 @@ class SourceInputs:
 
     source: Source
     named: tuple[Entity, ...]  # who it names
-    spans: tuple[tuple[int, tuple[tuple[int, int, str], ...]], ...]  # block → where it names someone
+    blocks: tuple[int, ...]  # the blocks that name someone
+    spans: tuple[tuple[tuple[int, int, str], ...], ...]  # where in each of those blocks
     briefs: tuple[BriefCard, ...]  # the briefs citing it
     stances: tuple[tuple[Claim, Stance], ...]  # what the ledger records of it
     claim_paths: tuple[str, ...]  # each of those claims' page
     cited_at: tuple[tuple[str, str, str], ...]  # (paragraph, brief, spot) of every citation of it
-    citing: tuple[tuple[str, int, BriefCard], ...]  # (slug, place in the briefs list, card) of each brief citing it
+    citing: tuple[BriefCard, ...]  # each brief citing it, in the order of the briefs list
 
 
 def source_inputs(graph: Graph, source: Source, lookups: Lookups) -> SourceInputs:
     entities, cards, position = lookups.entities, lookups.cards, lookups.position
-    spans = tuple((i, tuple(graph.spans[(source.id, i)])) for i in range(len(source.text.blocks))
-                  if (source.id, i) in graph.spans)
+    blocks = tuple(i for i in range(len(source.text.blocks)) if (source.id, i) in graph.spans)
     stances = tuple(lookups.stances.get(source.id, ()))
     cited_at = tuple(graph.cited_at.get(source.id, ()))
-    citing = tuple((slug, position[slug], cards[slug]) for slug in dict.fromkeys(b for _, b, _ in cited_at)
-                   if slug in position)
+    citing = sorted((position[slug], slug) for slug in dict.fromkeys(b for _, b, _ in cited_at) if slug in position)
     return SourceInputs(source, tuple(entities[i] for i in graph.entities_in_source.get(source.id, ()) if i in entities),
-                        spans, tuple(cards[s] for s in graph.briefs_citing.get(source.id, ()) if s in cards),
-                        stances, tuple(lookups.claim_paths[claim.id] for claim, _ in stances), cited_at, citing)
+                        blocks, tuple(tuple(graph.spans[(source.id, i)]) for i in blocks),
+                        tuple(cards[s] for s in graph.briefs_citing.get(source.id, ()) if s in cards),
+                        stances, tuple(lookups.claim_paths[claim.id] for claim, _ in stances), cited_at,
+                        tuple(cards[slug] for _, slug in citing))
 
 
 def source_context(inputs: SourceInputs) -> Context:
@@ -230,7 +234,7 @@ def source_context(inputs: SourceInputs) -> Context:
     # Where each block names someone (the `source_block` filter links those words).
     return {"source": inputs.source, "people": [e for e in named if e.kind == "person"],
             "organisations": [e for e in named if e.kind == "organisation"], "briefs": list(inputs.briefs),
-            "stances": list(inputs.stances), "spans": {i: list(found) for i, found in inputs.spans},
+            "stances": list(inputs.stances), "spans": {i: list(found) for i, found in zip(inputs.blocks, inputs.spans)},
             "cited_in": reading.cited_in(inputs.cited_at, inputs.citing, inputs.stances, inputs.claim_paths)}
 
 
@@ -299,4 +303,5 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
                           description=doc.summary, context={"doc": doc}))
     pages += search.reader_pages(project, pages)
     shared = frame(project, has_feed)
-    return [replace(page, context={**shared, **page.context}) for page in pages]
+    return [Page(page.path, page.template, page.title, page.description, {**shared, **page.context}, page.recipe,
+                 page.inputs) for page in pages]

@@ -93,19 +93,20 @@ class CitedIn:
     claim: bool = False  # a claim of the ledger, not a brief
 
 
-def cited_in(cited_at: Sequence[tuple[str, str, str]], citing: Sequence[tuple[str, int, BriefCard]],
+def cited_in(cited_at: Sequence[tuple[str, str, str]], citing: Sequence[BriefCard],
              stances: Sequence[tuple[Claim, Stance]], claim_paths: Sequence[str]) -> dict[str, list[CitedIn]]:
     """Paragraph anchor → the briefs (at their first citing spot) and claims that cite it, in reading order.
-    `cited_at`: (anchor, brief slug, spot) of each citation of the source; `citing`: (slug, place in the
-    briefs list, card) of each brief citing it; `stances`: the ledger's (claim, stance) for the source, and
+    `cited_at`: (anchor, brief slug, spot) of each citation of the source; `citing`: the card of each brief
+    citing it, in the order of the briefs list; `stances`: the ledger's (claim, stance) for the source, and
     `claim_paths` each claim's page."""
-    places = {slug: (at, card) for slug, at, card in citing}
+    order = {card.slug: at for at, card in enumerate(citing)}
     spots: dict[str, dict[str, list[str]]] = defaultdict(dict)  # anchor → brief → spots
     for anchor, brief, spot in cited_at:
         spots[anchor].setdefault(brief, []).append(spot)
     out: dict[str, list[CitedIn]] = defaultdict(list)
     for anchor, by_brief in spots.items():
-        for _, card in sorted(places[slug] for slug in by_brief if slug in places):  # the briefs' list order
+        for at in sorted(order[slug] for slug in by_brief if slug in order):  # the briefs' list order
+            card = citing[at]
             spots_in_brief = tuple(dict.fromkeys(by_brief[card.slug]))
             out[anchor].append(CitedIn(card.title, f"briefs/{card.slug}/", spots_in_brief))
     for (claim, stance), path in zip(stances, claim_paths):

@@ -117,7 +117,9 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
     known = {path: key(path, snapshot.digest_of(path)) for path in files}
     cached = state.get_briefs([k for k in known.values() if k])
     todo = [path for path in files if known[path] not in cached]
-    work = BriefWorker(paths, project, snapshot.read, derived(state, "matcher", project)) if todo else None
+    work = derived(state, "worker", project, paths) if todo else None
+    if work is not None:
+        work.read = snapshot.read  # this build's bytes
     made = fork_map(work, todo, threshold=BRIEFS_PER_FORK, jobs=jobs,  # type: ignore[arg-type]
                     progress=progress.counter("briefs", len(todo)))
     fresh: dict[str, BriefResult] = {}
@@ -152,10 +154,12 @@ def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, stat
     return project
 
 
-def derived(state: IncrementalState, what: str, project: Project) -> Any:
+def derived(state: IncrementalState, what: str, project: Project, paths: Paths | None = None) -> Any:
     """What is worked out from the content but the briefs alone, kept with it (`HeldContent.derived`): the
-    entity matcher (compiling it was a second at 10,000 briefs, twice per build), and the resolved rest
-    (`resolve.content_parts`). Made again whenever the content is loaded again."""
+    entity matcher (compiling it was a second at 10,000 briefs, twice per build), the resolved rest
+    (`resolve.content_parts`) and the brief worker (the sources' proper names and link tables it makes were
+    a tenth of a live edit at 10,000 briefs; not stored: `paths` makes it). Made again whenever the content
+    is loaded again."""
     held = state.content
     kept = held.derived if held is not None and held.project is not None and \
         held.project.entities is project.entities and held.project.sources is project.sources else {}
@@ -164,6 +168,8 @@ def derived(state: IncrementalState, what: str, project: Project) -> Any:
         kept["matcher"] = matcher
         if what == "resolved":
             kept[what] = content_parts(project, matcher)
+        elif what == "worker":
+            kept[what] = BriefWorker(paths, project, lambda path: b"", matcher)  # type: ignore[arg-type]
     return kept[what]
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from operator import is_
+from operator import attrgetter, is_
 from dataclasses import fields, is_dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from builder.incremental.inputs import sha
 from builder.model import (BriefCard, DigestedText, Document, Entity, Markdown, Mention, Page, Project, SiteConfig,
@@ -153,14 +153,15 @@ def same(a: Any, b: Any) -> bool:
     if kind is DigestedText:
         return a.sha == b.sha  # type: ignore[no-any-return]
     if is_dataclass(a):
-        names = _ALL_FIELDS.get(kind)
-        if names is None:
-            names = _ALL_FIELDS[kind] = tuple(f.name for f in fields(a))
-        return all(same(getattr(a, name), getattr(b, name)) for name in names)
+        values = _FIELD_VALUES.get(kind)
+        if values is None:
+            names = [f.name for f in fields(a)]
+            values = _FIELD_VALUES[kind] = attrgetter(*names) if len(names) > 1 else lambda x: (getattr(x, names[0]),)
+        return same(values(a), values(b))  # as tuples: the very values at C speed first
     return False
 
 
-_ALL_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELD_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a record kind → its fields' values, in order
 
 
 def _same_inputs(a: Any, b: Any) -> bool:

@@ -121,6 +121,13 @@ class HeldContent:
     problems: list[Problem]
     derived: dict[str, Any] = field(default_factory=dict)  # worked out from it alone (briefs.derived)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Stored without the brief worker (`briefs.derived`), made again by the process that needs one."""
+        return {**self.__dict__, "derived": {k: v for k, v in self.derived.items() if k not in MEMORY_ONLY}}
+
+
+MEMORY_ONLY = frozenset({"worker"})  # what `HeldContent.derived` keeps only in memory
+
 
 def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
     """`rel` in the previous site is still the file the last build wrote (so it may be linked)."""
