@@ -73,7 +73,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     progress.mark("scan")
     if not warm and (previous := state.unchanged(out, snapshot)):
         return replay(previous, strict, started, state.notes)
-    from builder.incremental.briefs import load_and_resolve
+    from builder.incremental.briefs import derived, load_and_resolve
     from builder.output import align_spare, check_only, finish_output, plan_site, stage_output
     problems = Problems()
     collecting = gc.isenabled()
@@ -93,7 +93,8 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
             raise BuildFailed(problems)
         held = not release  # released: no build in this process follows, so nothing is kept for one
         site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled,
-                         state.digested if held else None, state.planned if held else None)
+                         state.digested if held else None, state.planned if held else None,
+                         derived(state, "exports", project) if held else None)
         state.digested, state.planned = site.digested, site.planned if held else {}
         if warm:  # compiled now (into state.compiled), not by the first edit that renders them
             for template in {page.template for page in site.pages}:

@@ -22,7 +22,7 @@ from builder.incremental.compiled import CompiledTemplates
 from builder.incremental.fingerprints import Fingerprints, Memo, Plans, links_digest
 from builder.incremental.inputs import Snapshot, sha
 from builder.incremental.sitecheck import Walk
-from builder.incremental.state import OutputState, search_farms, unchanged_file
+from builder.incremental.state import OutputState, recorded_file, search_farms, unchanged_file
 from builder.claim import MARKER, MARKER_TEXT
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
@@ -55,11 +55,12 @@ class Site:
 
 def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, dict[str, str]], problems: Problems,
               snapshot: Snapshot, engine: str, compiled: dict[str, bytes] | None = None,
-              digested: Memo | None = None, planned: Plans | None = None) -> Site:
+              digested: Memo | None = None, planned: Plans | None = None,
+              exported: dict[str, bytes] | None = None) -> Site:
     """Every page with its context and fingerprint, and every other file's bytes; `bodies`: each brief's
     text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it; `compiled` and
     `digested`: the templates an earlier build in this process compiled and the model objects it digested;
-    `planned`: its pages' inputs and fingerprints (`Fingerprints.plan`)."""
+    `planned`: its pages' inputs and fingerprints (`Fingerprints.plan`); `exported`: the data files, if known."""
     templates = read_templates(paths, snapshot, problems)  # before the fingerprints: they digest these bytes
     renderer = Renderer(project, paths, create_markdown(), snapshot.read,
                         CompiledTemplates(compiled) if compiled is not None else None)
@@ -71,7 +72,7 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
     files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
-    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file))  # feed, sitemap, …
+    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file, exported))  # feed, sitemap, …
     prints = Fingerprints(project.site, links_digest(project), templates, engine, digested)
     fingerprints, plans = prints.plan(pages, planned)
     return Site(pages, files, renderer, fingerprints, graph.links_written, prints.canon.memo, plans)
@@ -161,13 +162,16 @@ def render_site(site: Site, staging: Staging, previous: OutputState | None, prog
     out: dict[str, PageOut] = {}
     todo = []
     links = previous.links if previous else {}
+    pages_before = previous.pages if previous else {}
+    files = previous.files if previous else {}
+    fingerprints = site.fingerprints
     for page in site.pages:
-        kept = links.get(page.path)
-        if (kept and previous and previous.pages.get(page.path) == site.fingerprints[page.path]
-                and unchanged_file(staging.out, page.path, previous)):
-            digest, size, inode = previous.files[page.path]
-            staging.link(page.path, size, inode)
-            out[page.path] = PageOut(digest, size, False, *kept)
+        path = page.path
+        kept = links.get(path)
+        if kept and pages_before.get(path) == fingerprints[path] and recorded_file(staging.out, path, files):
+            digest, size, inode = files[path]
+            staging.link(path, size, inode)
+            out[path] = PageOut(digest, size, False, *kept)
         else:
             todo.append(page)
     rendered = render_pages(PageWorker(site.renderer, staging, previous), todo, progress, jobs)

@@ -87,13 +87,19 @@ def _without_tokens(doc: Document, digested: bool = False) -> Document:
     return kept
 
 
-def brief_paths(paths: Paths) -> list[Path]:
-    """The brief files, in the order `Loader.documents` reads them."""
+def brief_names(paths: Paths) -> list[str]:
+    """The brief files' names, in the order `Loader.documents` reads them: that of sorted(folder.glob("*.md")),
+    without building and comparing 10,000 Path objects' parts."""
     folder = paths.content / "briefs"
     if not folder.is_dir():
         return []
-    # The order of sorted(folder.glob("*.md")), without building and comparing 10,000 Path objects' parts.
-    return [folder / name for name in sorted(os.listdir(folder)) if name.endswith(".md")]
+    return [name for name in sorted(os.listdir(folder)) if name.endswith(".md")]
+
+
+def brief_paths(paths: Paths) -> list[Path]:
+    """The brief files, in the order `Loader.documents` reads them."""
+    folder = paths.content / "briefs"
+    return [folder / name for name in brief_names(paths)]
 
 
 def brief_key(engine: str, context: str, where: str, digest: str) -> str:
@@ -104,34 +110,37 @@ def brief_key(engine: str, context: str, where: str, digest: str) -> str:
 def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state: IncrementalState,
                 progress: Progress, jobs: int | None) -> list[BriefResult]:
     """Every brief's result: the state's where the brief's digest is known, else worked out (on all cores)."""
-    files = brief_paths(paths)
     if project is None:  # the site settings are unusable: only the briefs' own load problems matter
-        return fork_map(BriefWorker(paths, None, snapshot.read), files, threshold=BRIEFS_PER_FORK, jobs=jobs)
+        return fork_map(BriefWorker(paths, None, snapshot.read), brief_paths(paths), threshold=BRIEFS_PER_FORK,
+                        jobs=jobs)
     context = sha(repr((links_digest(project), feed_root(project), bool(feed_fallback(project)),
                         integrity.context(project))))
     folder = paths.rel(paths.content / "briefs")
+    # By name, as strings: Path objects for 10,000 briefs, hashed as keys, were a tenth of a live edit.
+    names = brief_names(paths)
+    where = str(paths.content / "briefs") + os.sep
 
-    def key(path: Path, digest: str | None) -> str | None:
-        return brief_key(state.engine, context, f"{folder}/{path.name}", digest) if digest else None
+    def key(name: str, digest: str | None) -> str | None:
+        return brief_key(state.engine, context, f"{folder}/{name}", digest) if digest else None
 
-    known = {path: key(path, snapshot.digest_of(path)) for path in files}
+    known = {name: key(name, snapshot.digest_of(where + name)) for name in names}
     cached = state.get_briefs([k for k in known.values() if k])
-    todo = [path for path in files if known[path] not in cached]
+    todo = [Path(where + name) for name in names if known[name] not in cached]
     work = derived(state, "worker", project, paths) if todo else None
     if work is not None:
         work.read = snapshot.read  # this build's bytes
     made = fork_map(work, todo, threshold=BRIEFS_PER_FORK, jobs=jobs,  # type: ignore[arg-type]
                     progress=progress.counter("briefs", len(todo)))
     fresh: dict[str, BriefResult] = {}
-    results = {path: cached[known[path]] for path in files if known[path] in cached}  # type: ignore[index]
+    results = {name: cached[known[name]] for name in names if known[name] in cached}  # type: ignore[index]
     for path, result in zip(todo, made):
-        results[path] = result
+        results[path.name] = result
         if result.digest:  # what the worker read, which a save after the scan may have changed
             snapshot.note_read(path, result.digest)
-            fresh[key(path, result.digest)] = result  # type: ignore[index]
-    used = {k: results[path] for path in files if (k := key(path, snapshot.digest_of(path)))}
+            fresh[key(path.name, result.digest)] = result  # type: ignore[index]
+    used = {k: results[name] for name in names if (k := key(name, snapshot.digest_of(where + name)))}
     state.put_briefs(fresh, used)
-    return [results[path] for path in files]
+    return [results[name] for name in names]
 
 
 def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, state: IncrementalState) -> Project | None:
@@ -157,9 +166,9 @@ def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, stat
 def derived(state: IncrementalState, what: str, project: Project, paths: Paths | None = None) -> Any:
     """What is worked out from the content but the briefs alone, kept with it (`HeldContent.derived`): the
     entity matcher (compiling it was a second at 10,000 briefs, twice per build), the resolved rest
-    (`resolve.content_parts`) and the brief worker (the sources' proper names and link tables it makes were
-    a tenth of a live edit at 10,000 briefs; not stored: `paths` makes it). Made again whenever the content
-    is loaded again."""
+    (`resolve.content_parts`), and, in memory only, the brief worker (the sources' proper names and link
+    tables it makes were a tenth of a live edit at 10,000 briefs) and the data files (`publish.exports`).
+    Made again whenever the content is loaded again."""
     held = state.content
     kept = held.derived if held is not None and held.project is not None and \
         held.project.entities is project.entities and held.project.sources is project.sources else {}
@@ -170,6 +179,8 @@ def derived(state: IncrementalState, what: str, project: Project, paths: Paths |
             kept[what] = content_parts(project, matcher)
         elif what == "worker":
             kept[what] = BriefWorker(paths, project, lambda path: b"", matcher)  # type: ignore[arg-type]
+        elif what == "exports":  # the data files: of people, organisations, sources and claims alone
+            kept[what] = publish.exports(project)
     return kept[what]
 
 

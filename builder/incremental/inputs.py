@@ -125,7 +125,7 @@ class Snapshot:
                 return
             self.stamps[str(path)] = (st.st_size, st.st_mtime_ns, st.st_ino, digest)
 
-    def digest_of(self, path: Path) -> str | None:
+    def digest_of(self, path: Path | str) -> str | None:
         stamp = self.stamps.get(str(path))
         return stamp[3] if stamp and stamp[:3] != REFUSED else None
 

@@ -122,11 +122,11 @@ class HeldContent:
     derived: dict[str, Any] = field(default_factory=dict)  # worked out from it alone (briefs.derived)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Stored without the brief worker (`briefs.derived`), made again by the process that needs one."""
+        """Stored without what a process makes again quicker than it reads it (`briefs.derived`)."""
         return {**self.__dict__, "derived": {k: v for k, v in self.derived.items() if k not in MEMORY_ONLY}}
 
 
-MEMORY_ONLY = frozenset({"worker"})  # what `HeldContent.derived` keeps only in memory
+MEMORY_ONLY = frozenset({"worker", "exports"})  # what `HeldContent.derived` keeps only in memory
 
 
 def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
@@ -140,10 +140,10 @@ def recorded_file(out: Path, rel: str, files: Mapping[str, tuple[str, int, int]]
     if record is None:
         return False
     try:
-        st = os.stat(f"{out}{os.sep}{rel}", follow_symlinks=False)  # a string: Path objects cost more than the stat
+        st = os.lstat(f"{out}/{rel}")  # a string: a Path object costs more than the stat
     except OSError:
         return False
-    return st.st_size == record[1] and st.st_ino == record[2] and st.st_mtime_ns == 0
+    return st.st_mtime_ns == 0 and st.st_ino == record[2] and st.st_size == record[1]
 
 
 def spare_folder(paths: Paths, out: Path) -> Path:

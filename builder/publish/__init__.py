@@ -176,11 +176,12 @@ def feed_dates(project: Project, problems: Problems) -> dict[str, str] | None:
 
 
 def site_files(project: Project, pages: list[Page], dates: dict[str, str] | None,
-               bodies: dict[str, dict[str, str]], render: Render) -> dict[str, bytes]:
+               bodies: dict[str, dict[str, str]], render: Render,
+               exported: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """Every non-page file this module adds, in memory, before the link check; a feed when `dates`.
     The feed, sitemap and robots.txt are templates (feed.xml, sitemap.xml, robots.txt) a project may override;
-    `render(name, **context)` renders one."""
-    files = exports(project)
+    `render(name, **context)` renders one. `exported`: `exports(project)`, if the caller has it."""
+    files = dict(exported) if exported is not None else exports(project)
     files["robots.txt"] = robots_txt(project, render).encode()
     if meta.base_url(project.site):
         files["sitemap.xml"] = sitemap_xml(project, pages, render).encode()
