@@ -393,10 +393,9 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
         if staged.made is None:
             made, final, contents = run_finish(staging, staged.lender, staged.live, progress, staged.searched,
                                                staged.digests, staged.keep and search_farms(staged.keep))
-        else:
-            # What the folder holds is what was put there (the sweep removed the rest): no walk needed.
-            final = {rel: (size, inode, 0) for rel, (size, inode) in staging.placed.items()}
-            made, contents = staged.made, staged.finish_digests
+            placed = {rel: (size, ino) for rel, (size, ino, _) in final.items()}
+        else:  # what the folder holds is what was put there (the sweep removed the rest): no walk needed
+            made, placed, contents = staged.made, staging.placed, staged.finish_digests
         progress.mark("search index+zip")
     except BaseException as exc:
         _abort(staging, staged.keep)
@@ -408,8 +407,8 @@ def finish_output(staged: Staged, progress: Progress) -> OutputState:
     except OSError as exc:
         raise environment_fault(exc, staged.out, staging.path) from None
     progress.mark("swap")
-    files = {rel: (staged.digests.get(rel) or contents.get(rel, ""), size, ino)
-             for rel, (size, ino, _) in final.items()}
+    digests = staged.digests
+    files = {rel: (digests.get(rel) or contents.get(rel, ""), size, ino) for rel, (size, ino) in placed.items()}
     links = {path: (r.ids, r.targets, r.indexed) for path, r in staged.pages.items()}
     return OutputState("", files, staged.fingerprints, staged.before, made, links=links)
 
