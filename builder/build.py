@@ -140,7 +140,8 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     record.problems, record.page_count = list(problems.items), len(staged.pages)
     record.spare = keep.name if keep is not None and keep.is_dir() else ""
     state.put_output(out, record)
-    remove_old_spares(paths, out, record.spare)
+    if not deferred:  # not while an editor types: deleting a whole site can take seconds
+        remove_old_spares(paths, out, record.spare)
     progress.mark("save")
     new = sum(1 for r in staged.pages.values() if r.written)
     return Result(len(staged.pages), len(record.files), time.perf_counter() - started, problems, new,

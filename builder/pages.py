@@ -9,8 +9,8 @@ that needs more gets it here, never by reaching into the project.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from builder import meta, reading, visuals
 from builder.markup import Ref
@@ -47,6 +47,7 @@ class Lookups:
         self.entities = {e.id: e for e in project.entities}
         self.sources = {s.id: s for s in project.sources}
         self.cards = {b.slug: card(b) for b in project.briefs}  # one per brief: digested once per build
+        self.in_order = list(self.cards.values())  # in the order of the briefs list
         self.position = {b.slug: i for i, b in enumerate(project.briefs)}
         self.claim_paths = reading.claim_paths(project)  # claim id → its topic's page
         self.briefs_naming: dict[str, list[BriefCard]] = defaultdict(list)  # entity id → briefs, in brief order
@@ -124,8 +125,7 @@ def briefs_pages(project: Project, lookups: Lookups) -> list[Page]:
     return pages
 
 
-@dataclass(frozen=True)
-class BriefInputs:
+class BriefInputs(NamedTuple):
     """All a brief's page is drawn from (`brief_context` reads nothing else)."""
 
     brief: Document
@@ -139,16 +139,19 @@ class BriefInputs:
     quotes: tuple[str, ...]  # its quotations, found verbatim
 
 
-def brief_inputs(project: Project, graph: Graph, brief: Document, body: str, lookups: Lookups) -> BriefInputs:
-    entities, sources = lookups.entities, lookups.sources
-    refs = tuple(graph.citations_in_brief.get(brief.slug, ()))
-    cited = list(dict.fromkeys(r.source for r in refs))
+def brief_inputs(graph: Graph, brief: Document, body: str, lookups: Lookups) -> BriefInputs:
+    entities, sources, slug = lookups.entities, lookups.sources, brief.slug
+    refs = tuple(graph.citations_in_brief.get(slug, ()))
+    cited = list(dict.fromkeys([r.source for r in refs]))
     cited += [s for s in brief.sources if s not in cited]
-    before, after = reading.neighbours(project, brief, lookups.position[brief.slug], lookups.cards)
+    # The briefs before and after it, in the order the briefs list shows.
+    at, in_order = lookups.position[slug], lookups.in_order
+    before = in_order[at - 1] if at > 0 else None
+    after = in_order[at + 1] if at + 1 < len(in_order) else None
     # `body`: the build's own string, not a copy of 10,000 briefs' HTML.
-    return BriefInputs(brief, body, tuple(entities[i] for i in graph.entities_in_brief.get(brief.slug, ()) if i in entities),
-                       tuple(sources[s] for s in cited if s in sources), before, after, lookups.as_of, refs,
-                       tuple(graph.quotes_in_brief.get(brief.slug, ())))
+    return BriefInputs(brief, body, tuple([entities[i] for i in graph.entities_in_brief.get(slug, ()) if i in entities]),
+                       tuple([sources[s] for s in cited if s in sources]), before, after, lookups.as_of, refs,
+                       tuple(graph.quotes_in_brief.get(slug, ())))
 
 
 def brief_context(inputs: BriefInputs) -> Context:
@@ -164,8 +167,7 @@ def entities_context(project: Project, graph: Graph, section: str, members: list
             "network": visuals.network_data(project, graph) if section == "people" else None}
 
 
-@dataclass(frozen=True)
-class EntityInputs:
+class EntityInputs(NamedTuple):
     """All a person's or organisation's page is drawn from (`entity_context` reads nothing else)."""
 
     entity: Entity
@@ -201,8 +203,7 @@ def sources_context(project: Project, graph: Graph) -> Context:
     return {"sources": project.sources, "coverage": visuals.coverage_data(project, graph)}
 
 
-@dataclass(frozen=True)
-class SourceInputs:
+class SourceInputs(NamedTuple):
     """All a source's page is drawn from (`source_context` reads nothing else)."""
 
     source: Source
@@ -261,12 +262,15 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
     as HTML, by slug and then by the root of the page showing it."""
     site = project.site
     lookups = Lookups(project, graph)
+    # The frame every page shares: the pages of one brief, person or source are given it as it is (their
+    # own context comes from their recipe, `Page.drawn`); the others get it below, with theirs.
+    shared = frame(project, has_feed)
     pages = [Page(path="index.html", template="home.html", title=site.title, description=site.description,
                   context=home_context(project, graph, lookups)), *briefs_pages(project, lookups)]
     for brief in project.briefs:
         pages.append(Page(path=f"briefs/{brief.slug}/index.html", template="brief.html", title=brief.title,
-                          description=brief.summary, recipe=brief_context,
-                          inputs=brief_inputs(project, graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
+                          description=brief.summary, context=shared, recipe=brief_context,
+                          inputs=brief_inputs(graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":
@@ -276,7 +280,8 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
                           context=entities_context(project, graph, section, members)))
         for entity in members:
             pages.append(Page(path=f"{section}/{entity.id}/index.html", template="entity.html", title=entity.name,
-                              description=f"{entity.name}: {entity.role}.", recipe=entity_context,
+                              description=f"{entity.name}: {entity.role}.", context=shared,
+                              recipe=entity_context,
                               inputs=entity_inputs(project, graph, entity, lookups)))
     pages.append(Page(path="sources/index.html", template="sources.html", title="Sources",
                       description=f"The articles {site.title} rests on, in full, with every person named in them.",
@@ -286,7 +291,7 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
         pages.append(Page(path=f"sources/{source.id}/index.html", template="source.html", title=source.title,
                           description=f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the "
                                       "people it names.",
-                          recipe=source_context, inputs=source_inputs(graph, source, lookups)))
+                          context=shared, recipe=source_context, inputs=source_inputs(graph, source, lookups)))
     if project.claims:
         pages += claims_pages(project)
     if project.events:
@@ -302,6 +307,6 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
         pages.append(Page(path=f"{doc.slug}/index.html", template="page.html", title=doc.title,
                           description=doc.summary, context={"doc": doc}))
     pages += search.reader_pages(project, pages)
-    shared = frame(project, has_feed)
-    return [Page(page.path, page.template, page.title, page.description, {**shared, **page.context}, page.recipe,
-                 page.inputs) for page in pages]
+    return [page if page.recipe is not None else
+            Page(page.path, page.template, page.title, page.description, {**shared, **page.context})
+            for page in pages]

@@ -1,5 +1,5 @@
 """What a reader is shown beside the content itself, worked out from the model for the page contexts:
-dates ("as of"), reading time, the briefs before and after, how a brief was checked, which briefs and
+dates ("as of"), reading time, how a brief was checked, which briefs and
 claims cite each source paragraph, and the claims ledger by topic. Nothing here invents a fact or a date.
 """
 
@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Day
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from builder import publish
@@ -33,8 +34,11 @@ class Dated:
     text: str  # "11 September 2025"
 
 
+@lru_cache(maxsize=4096)
 def day(value: str | None) -> Dated | None:
-    """A content date (YYYY-MM-DD, or an RFC 3339 time whose day is taken), or None when it is none."""
+    """A content date (YYYY-MM-DD, or an RFC 3339 time whose day is taken), or None when it is none. One
+    record per date (it is frozen): the date a live server's next build shows is then the very one the page
+    inputs of the last build hold (`fingerprints.same`)."""
     if not value or not re.match(r"\d{4}-\d{2}-\d{2}", value):
         return None
     try:
@@ -55,18 +59,6 @@ def as_of(project: Project) -> Dated | None:
 def reading_minutes(brief: Document) -> int:
     """Minutes to read the brief's words (citations and markup left out), at least one."""
     return max(1, round(brief.words / WORDS_PER_MINUTE))
-
-
-def neighbours(project: Project, brief: Document, at: int | None = None,
-               cards: dict[str, BriefCard] | None = None) -> tuple[BriefCard | None, BriefCard | None]:
-    """The briefs before and after this one (`at` in the list, if known), in the order the briefs list shows;
-    `cards`: the build's card of each brief, if it has them (one object per brief is digested once)."""
-    if at is None:  # looking it up per brief would make a large site's build quadratic: callers pass it
-        at = [b.slug for b in project.briefs].index(brief.slug)
-    near = [project.briefs[i] if 0 <= i < len(project.briefs) else None for i in (at - 1, at + 1)]
-    before, after = ((cards[b.slug] if cards else BriefCard(b.slug, b.title, b.summary)) if b else None
-                     for b in near)
-    return before, after
 
 
 @dataclass(frozen=True)

@@ -422,7 +422,14 @@ def graph_share(graph: Graph) -> dict[str, dict[Any, Any]]:
 
 def _merge(target: dict[Any, Any], share: dict[Any, Any]) -> None:
     for key, value in share.items():
-        if isinstance(value, Counter):
+        kind = type(value)  # the graph's fields hold lists, Counters or plain values (by type: quicker)
+        if kind is list:
+            found = target.get(key)
+            if found is None:
+                target[key] = value.copy()  # a copy: the share is the brief's kept result, never changed
+            else:
+                found.extend(value)
+        elif isinstance(value, Counter):
             target.setdefault(key, Counter()).update(value)
         elif isinstance(value, list):
             target.setdefault(key, []).extend(value)

@@ -152,6 +152,8 @@ def same(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(map(same, a, b)) and all(map(same, a.values(), b.values()))
     if kind is DigestedText:
         return a.sha == b.sha  # type: ignore[no-any-return]
+    if isinstance(a, tuple):  # a named tuple (pages.BriefInputs…): its fields, in order
+        return len(a) == len(b) and (all(map(is_, a, b)) or all(map(same, a, b)))
     if is_dataclass(a):
         values = _FIELD_VALUES.get(kind)
         if values is None:
