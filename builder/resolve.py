@@ -329,20 +329,35 @@ class Resolver:
         co_mentions(self.graph)
 
 
-def co_mentions(graph: Graph) -> None:
-    """Who appears alongside whom: in the same brief, or in the same paragraph of a source."""
-    groups = list(graph.entities_in_brief.values())
-    by_paragraph: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for entity, mentions in graph.mentions.items():
-        for m in mentions:
-            if m.kind == "source":
-                by_paragraph[(m.doc, m.anchor)].add(entity)
-    groups += [sorted(g) for g in by_paragraph.values()]
-    for group in groups:
+def co_mentions(graph: Graph, in_paragraphs: dict[str, Counter[str]] | None = None) -> None:
+    """Who appears alongside whom: in the same brief, or in the same paragraph of a source. `in_paragraphs`:
+    `paragraph_co_mentions` of the graph's mentions, if the caller kept it (the sources change less often
+    than the briefs, and their paragraphs are most of the pairs)."""
+    if in_paragraphs is None:
+        in_paragraphs = paragraph_co_mentions(graph.mentions)
+    for a, counts in in_paragraphs.items():
+        graph.together[a].update(counts)
+    for group in graph.entities_in_brief.values():
         for a in group:
             for b in group:
                 if a != b:
                     graph.together[a][b] += 1
+
+
+def paragraph_co_mentions(mentions: dict[str, list[Mention]]) -> dict[str, Counter[str]]:
+    """Who appears alongside whom in the same paragraph of a source (only source mentions are read)."""
+    by_paragraph: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for entity, found in mentions.items():
+        for m in found:
+            if m.kind == "source":
+                by_paragraph[(m.doc, m.anchor)].add(entity)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for group in by_paragraph.values():
+        for a in group:
+            for b in group:
+                if a != b:
+                    out[a][b] += 1
+    return dict(out)
 
 
 def opening_words(text: str, count: int = 8) -> str:
@@ -368,12 +383,14 @@ def anchor_hint(source: Source, anchor: str) -> str:
 
 
 def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
-            briefs: Sequence[BriefResult] | None = None, content: tuple[Part, Part] | None = None) -> Graph:
+            briefs: Sequence[BriefResult] | None = None, content: tuple[Part, Part] | None = None,
+            in_paragraphs: dict[str, Counter[str]] | None = None) -> Graph:
     """Check every reference and build the cross-link graph.
 
     `briefs`: each brief already resolved on its own (`Resolver.brief`, as the build does on every core),
     in the project's brief order; they are merged into the same graph resolving them here would give, with
-    the rest (`content`: `content_parts` of this project, if the caller kept them).
+    the rest (`content`: `content_parts` of this project, if the caller kept them, and `in_paragraphs`:
+    `paragraph_co_mentions` of their mentions).
     """
     if briefs is None:
         resolver = Resolver(project, matcher, problems)
@@ -391,7 +408,7 @@ def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
             problems.extend(part[1])
             for name, share in part[0].items():
                 _merge(getattr(graph, name), share)
-    co_mentions(graph)
+    co_mentions(graph, in_paragraphs if briefs is not None and content is not None else None)
     return graph
 
 

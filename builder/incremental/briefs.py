@@ -26,7 +26,7 @@ from builder.pages import BRIEF_ROOT
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problems
 from builder.render import SiteLinks
-from builder.resolve import Resolver, content_parts, graph_share, resolve
+from builder.resolve import Resolver, content_parts, graph_share, paragraph_co_mentions, resolve
 
 BRIEFS_PER_FORK = 100  # below this, briefs are worked out in this process: workers would cost more than they save
 
@@ -166,7 +166,8 @@ def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, stat
 def derived(state: IncrementalState, what: str, project: Project, paths: Paths | None = None) -> Any:
     """What is worked out from the content but the briefs alone, kept with it (`HeldContent.derived`): the
     entity matcher (compiling it was a second at 10,000 briefs, twice per build), the resolved rest
-    (`resolve.content_parts`), and, in memory only, the brief worker (the sources' proper names and link
+    (`resolve.content_parts`) and who is named with whom in the sources (`resolve.paragraph_co_mentions`), and,
+    in memory only, the brief worker (the sources' proper names and link
     tables it makes were a tenth of a live edit at 10,000 briefs) and the data files (`publish.exports`).
     Made again whenever the content is loaded again."""
     held = state.content
@@ -181,6 +182,13 @@ def derived(state: IncrementalState, what: str, project: Project, paths: Paths |
             kept[what] = BriefWorker(paths, project, lambda path: b"", matcher)  # type: ignore[arg-type]
         elif what == "exports":  # the data files: of people, organisations, sources and claims alone
             kept[what] = publish.exports(project)
+        elif what == "in paragraphs":  # who is named with whom in the sources' paragraphs
+            before, after = derived(state, "resolved", project)
+            mentions: dict[str, list[Any]] = {}
+            for part in (before, after):
+                for entity, found in part[0].get("mentions", {}).items():
+                    mentions[entity] = mentions.get(entity, []) + found
+            kept[what] = paragraph_co_mentions(mentions)
     return kept[what]
 
 
@@ -201,5 +209,5 @@ def load_and_resolve(paths: Paths, problems: Problems, snapshot: Snapshot | None
     project = with_briefs(project, (r.document for r in loaded.values()))  # type: ignore[misc]
     graph = resolve(project, derived(state, "matcher", project), problems,
                     briefs=[loaded[brief.slug] for brief in project.briefs],
-                    content=derived(state, "resolved", project))
+                    content=derived(state, "resolved", project), in_paragraphs=derived(state, "in paragraphs", project))
     return project, graph, {slug: r.html for slug, r in loaded.items()}
