@@ -96,9 +96,10 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
                          state.digested if held else None, state.planned if held else None,
                          derived(state, "exports", project) if held else None)
         state.digested, state.planned = site.digested, site.planned if held else {}
-        if warm:  # compiled now (into state.compiled), not by the first edit that renders them
+        if warm:  # made now, not by the first edit: the templates compiled (into state.compiled), the brief worker
             for template in {page.template for page in site.pages}:
                 site.renderer.env.get_template(template)
+            derived(state, "worker", project, paths)
         progress.mark("plan")
         previous = state.output(out) if out is not None else None
         # What planning made (every page, its inputs, the last build's record) lives to the end of the build
