@@ -226,7 +226,13 @@ def environment_fault(exc: OSError, out: Path, staging: Path | None = None) -> B
 
 def folders_of(paths: Iterable[str]) -> set[str]:
     """Every folder the site paths `paths` are in, their parents included ("a", "a/b" for "a/b/index.html")."""
-    return {"/".join(rel.split("/")[:depth]) for rel in paths for depth in range(1, rel.count("/") + 1)}
+    out: set[str] = set()
+    for rel in paths:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in out:  # a folder met before has its parents in already
+            out.add(folder)
+            folder = folder.rpartition("/")[0]
+    return out
 
 
 def inventory(folder: Path) -> tuple[dict[str, int], set[str]] | None:
