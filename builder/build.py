@@ -69,19 +69,29 @@ def build(root: Path, out: Path | None, strict: bool = False, finish: bool = Tru
 def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: IncrementalState,
            progress: Progress, jobs: int | None, release: bool = False, warm: bool = False) -> Result:
     started = time.perf_counter()
-    snapshot = state.scan()
-    progress.mark("scan")
-    if not warm and (previous := state.unchanged(out, snapshot)):
-        return replay(previous, strict, started, state.notes)
-    from builder.incremental.briefs import derived, load_and_resolve
-    from builder.output import align_spare, check_only, finish_output, plan_site, stage_output
-    problems = Problems()
     collecting = gc.isenabled()
     # Loading, resolving and planning (and reading the last build's record) make millions of objects and drop
     # few: each collection the allocations set off would walk all made so far (at 10,000 briefs, two seconds
-    # of an edit's seven). Collections resume with rendering; workers forked meanwhile collect as usual
-    # (`parallel.fork_map`).
+    # of an edit's seven). Collections resume with rendering, once all that is frozen; workers forked
+    # meanwhile collect as usual (`parallel.fork_map`). Paused from the scan on: a collection the last build
+    # left due would otherwise walk the whole heap at the start of this one (a second of a live server's
+    # first edit at 10,000 briefs).
     gc.disable()
+    try:
+        snapshot = state.scan()
+        progress.mark("scan")
+        unchanged = None if warm else state.unchanged(out, snapshot)
+    except BaseException:
+        if collecting:
+            gc.enable()
+        raise
+    if unchanged:  # nothing to build
+        if collecting:
+            gc.enable()
+        return replay(unchanged, strict, started, state.notes)
+    from builder.incremental.briefs import derived, load_and_resolve
+    from builder.output import align_spare, check_only, finish_output, plan_site, stage_output
+    problems = Problems()
     previous = None
     try:
         project, graph, bodies = load_and_resolve(paths, problems, snapshot, state, progress, jobs)
