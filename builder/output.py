@@ -72,7 +72,8 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
     files["assets/pygments.css"] = pygments_css().encode()
     files[".nojekyll"] = b""
     files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
-    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file, exported))  # feed, sitemap, …
+    # The feed, sitemap, robots.txt and data files.
+    files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file, exported))
     prints = Fingerprints(project.site, links_digest(project), templates, engine, digested)
     fingerprints, plans = prints.plan(pages, planned)
     return Site(pages, files, renderer, fingerprints, graph.links_written, prints.canon.memo, plans)

@@ -148,10 +148,10 @@ def brief_inputs(graph: Graph, brief: Document, body: str, lookups: Lookups) -> 
     at, in_order = lookups.position[slug], lookups.in_order
     before = in_order[at - 1] if at > 0 else None
     after = in_order[at + 1] if at + 1 < len(in_order) else None
+    named = tuple([entities[i] for i in graph.entities_in_brief.get(slug, ()) if i in entities])
     # `body`: the build's own string, not a copy of 10,000 briefs' HTML.
-    return BriefInputs(brief, body, tuple([entities[i] for i in graph.entities_in_brief.get(slug, ()) if i in entities]),
-                       tuple([sources[s] for s in cited if s in sources]), before, after, lookups.as_of, refs,
-                       tuple(graph.quotes_in_brief.get(slug, ())))
+    return BriefInputs(brief, body, named, tuple([sources[s] for s in cited if s in sources]), before, after,
+                       lookups.as_of, refs, tuple(graph.quotes_in_brief.get(slug, ())))
 
 
 def brief_context(inputs: BriefInputs) -> Context:
@@ -180,10 +180,11 @@ class EntityInputs(NamedTuple):
 
 def entity_inputs(project: Project, graph: Graph, entity: Entity, lookups: Lookups) -> EntityInputs:
     entities = lookups.entities
-    together = sorted(graph.together.get(entity.id, {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    together = [(entities[i], n) for i, n in together[:8] if i in entities]
-    return EntityInputs(entity, tuple(graph.mentions.get(entity.id, ())), tuple(lookups.briefs_naming.get(entity.id, ())),
-                        tuple(e for e, _ in together), tuple(n for _, n in together), project.sources)
+    ranked = sorted(graph.together.get(entity.id, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    together = [(entities[i], n) for i, n in ranked[:8] if i in entities]
+    return EntityInputs(entity, tuple(graph.mentions.get(entity.id, ())),
+                        tuple(lookups.briefs_naming.get(entity.id, ())), tuple(e for e, _ in together),
+                        tuple(n for _, n in together), project.sources)
 
 
 def entity_context(inputs: EntityInputs) -> Context:
@@ -223,8 +224,8 @@ def source_inputs(graph: Graph, source: Source, lookups: Lookups) -> SourceInput
     stances = tuple(lookups.stances.get(source.id, ()))
     cited_at = tuple(graph.cited_at.get(source.id, ()))
     citing = sorted((position[slug], slug) for slug in dict.fromkeys(b for _, b, _ in cited_at) if slug in position)
-    return SourceInputs(source, tuple(entities[i] for i in graph.entities_in_source.get(source.id, ()) if i in entities),
-                        blocks, tuple(tuple(graph.spans[(source.id, i)]) for i in blocks),
+    named = tuple(entities[i] for i in graph.entities_in_source.get(source.id, ()) if i in entities)
+    return SourceInputs(source, named, blocks, tuple(tuple(graph.spans[(source.id, i)]) for i in blocks),
                         tuple(cards[s] for s in graph.briefs_citing.get(source.id, ()) if s in cards),
                         stances, tuple(lookups.claim_paths[claim.id] for claim, _ in stances), cited_at,
                         tuple(cards[slug] for _, slug in citing))

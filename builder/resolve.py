@@ -344,13 +344,15 @@ def co_mentions(graph: Graph, in_paragraphs: dict[str, Counter[str]] | None = No
                     graph.together[a][b] += 1
 
 
-def paragraph_co_mentions(mentions: dict[str, list[Mention]]) -> dict[str, Counter[str]]:
-    """Who appears alongside whom in the same paragraph of a source (only source mentions are read)."""
+def paragraph_co_mentions(*mentions: dict[str, list[Mention]]) -> dict[str, Counter[str]]:
+    """Who appears alongside whom in the same paragraph of a source, from one or more graphs' (or graph
+    shares') mentions; only source mentions are read."""
     by_paragraph: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for entity, found in mentions.items():
-        for m in found:
-            if m.kind == "source":
-                by_paragraph[(m.doc, m.anchor)].add(entity)
+    for share in mentions:
+        for entity, found in share.items():
+            for m in found:
+                if m.kind == "source":
+                    by_paragraph[(m.doc, m.anchor)].add(entity)
     out: dict[str, Counter[str]] = defaultdict(Counter)
     for group in by_paragraph.values():
         for a in group:
@@ -439,16 +441,13 @@ def graph_share(graph: Graph) -> dict[str, dict[Any, Any]]:
 
 def _merge(target: dict[Any, Any], share: dict[Any, Any]) -> None:
     for key, value in share.items():
-        kind = type(value)  # the graph's fields hold lists, Counters or plain values (by type: quicker)
-        if kind is list:
-            found = target.get(key)
-            if found is None:
-                target[key] = value.copy()  # a copy: the share is the brief's kept result, never changed
-            else:
-                found.extend(value)
-        elif isinstance(value, Counter):
+        if isinstance(value, Counter):
             target.setdefault(key, Counter()).update(value)
         elif isinstance(value, list):
-            target.setdefault(key, []).extend(value)
+            found = target.get(key)
+            if found is None:
+                target[key] = list(value)  # a copy: the share is the brief's kept result, never changed
+            else:
+                found.extend(value)
         else:
             target[key] = value

@@ -166,10 +166,10 @@ def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, stat
 def derived(state: IncrementalState, what: str, project: Project, paths: Paths | None = None) -> Any:
     """What is worked out from the content but the briefs alone, kept with it (`HeldContent.derived`): the
     entity matcher (compiling it was a second at 10,000 briefs, twice per build), the resolved rest
-    (`resolve.content_parts`) and who is named with whom in the sources (`resolve.paragraph_co_mentions`), and,
-    in memory only, the brief worker (the sources' proper names and link
-    tables it makes were a tenth of a live edit at 10,000 briefs) and the data files (`publish.exports`).
-    Made again whenever the content is loaded again."""
+    (`resolve.content_parts`) and who is named with whom in the sources (`resolve.paragraph_co_mentions`);
+    in memory only, the brief worker (the sources' proper names and link tables it makes were a tenth of a
+    live edit at 10,000 briefs) and the data files (`publish.exports`). Made again whenever the content is
+    loaded again."""
     held = state.content
     kept = held.derived if held is not None and held.project is not None and \
         held.project.entities is project.entities and held.project.sources is project.sources else {}
@@ -183,12 +183,8 @@ def derived(state: IncrementalState, what: str, project: Project, paths: Paths |
         elif what == "exports":  # the data files: of people, organisations, sources and claims alone
             kept[what] = publish.exports(project)
         elif what == "in paragraphs":  # who is named with whom in the sources' paragraphs
-            before, after = derived(state, "resolved", project)
-            mentions: dict[str, list[Any]] = {}
-            for part in (before, after):
-                for entity, found in part[0].get("mentions", {}).items():
-                    mentions[entity] = mentions.get(entity, []) + found
-            kept[what] = paragraph_co_mentions(mentions)
+            kept[what] = paragraph_co_mentions(*(part[0].get("mentions", {})
+                                                 for part in derived(state, "resolved", project)))
     return kept[what]
 
 

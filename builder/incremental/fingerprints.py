@@ -146,14 +146,12 @@ def same(a: Any, b: Any) -> bool:
         return False
     if kind in _PLAIN:
         return a == b  # type: ignore[no-any-return]
-    if kind is tuple or kind is list:  # the very items, at C speed, before item by item
-        return len(a) == len(b) and (all(map(is_, a, b)) or all(map(same, a, b)))
+    if kind is list or isinstance(a, tuple):  # named tuples too (pages.BriefInputs…): item by item, in order
+        return len(a) == len(b) and (all(map(is_, a, b)) or all(map(same, a, b)))  # the very items at C speed first
     if kind is dict:
         return len(a) == len(b) and all(map(same, a, b)) and all(map(same, a.values(), b.values()))
     if kind is DigestedText:
         return a.sha == b.sha  # type: ignore[no-any-return]
-    if isinstance(a, tuple):  # a named tuple (pages.BriefInputs…): its fields, in order
-        return len(a) == len(b) and (all(map(is_, a, b)) or all(map(same, a, b)))
     if is_dataclass(a):
         values = _FIELD_VALUES.get(kind)
         if values is None:
