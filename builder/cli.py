@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from builder.incremental.quick import summary_line
 from builder.problems import BuildFailed, Problems, summary
 
 DESCRIPTION = "Build a cited, cross-linked briefing site from seeds/ and content/."
@@ -62,9 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             out = args.out or root / "site"
             result = build(root, out, strict=args.strict)
             report(result.problems, args.verbose, result.notes)
-            print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {out}: "
-                  f"{result.written} pages written, {result.unchanged} unchanged, "
-                  f"{len(result.problems.warnings)} warning(s)")
+            print(summary_line(result.pages, result.files, result.seconds, out, result.written, result.unchanged,
+                               len(result.problems.warnings)))
         elif args.command == "check":
             from builder.build import build
             result = build(root, None, strict=args.strict)

@@ -24,17 +24,22 @@ class Paths:
         return self.root / "seeds"
 
     @property
+    def template_candidates(self) -> list[Path]:
+        """The project's templates, then the engine's: the first that has a template wins."""
+        return list(dict.fromkeys([self.root / "templates", ENGINE_ROOT / "templates"]))
+
+    @property
+    def asset_candidates(self) -> list[Path]:
+        """The engine's assets, then the project's, which override them file by file."""
+        return list(dict.fromkeys([ENGINE_ROOT / "assets", self.root / "assets"]))
+
+    @property
     def template_dirs(self) -> list[Path]:
-        own = self.root / "templates"
-        default = ENGINE_ROOT / "templates"
-        return [d for d in dict.fromkeys([own, default]) if d.is_dir()]
+        return [d for d in self.template_candidates if d.is_dir()]
 
     @property
     def asset_dirs(self) -> list[Path]:
-        own = self.root / "assets"
-        default = ENGINE_ROOT / "assets"
-        # The project's assets override the engine's file by file.
-        return [d for d in dict.fromkeys([default, own]) if d.is_dir()]
+        return [d for d in self.asset_candidates if d.is_dir()]
 
     @property
     def cache(self) -> Path:

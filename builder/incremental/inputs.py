@@ -18,10 +18,10 @@ import sysconfig
 from pathlib import Path
 
 from builder.config import ENGINE_ROOT, Paths
+from builder.incremental.quick import ENV_INPUTS, Probe, looked_at
 from builder.safeio import UnsafeInput, check_input, inside, read_input
 
-FORMAT = 4  # bump when what the cache stores changes shape
-ENV_INPUTS = ("BRIEFING_BASE_URL", "SOURCE_DATE_EPOCH")  # settings the build reads from the environment
+FORMAT = 5  # bump when what the cache stores changes shape
 Stamp = tuple[int, int, int, str]  # size, mtime_ns, inode, sha256 of the bytes read
 TRUST_AFTER_NS = 1_000_000_000  # a file changed within this long of a scan is read again by the next
 REFUSED = (-1, -1, -1)  # the stamp of an input the build may not read (a link out, a FIFO): never trusted
@@ -31,23 +31,45 @@ def sha(data: bytes | str) -> str:
     return hashlib.sha256(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data).hexdigest()
 
 
+def _engine_files() -> tuple[list[str], list[str]]:
+    """Every folder and file of the engine's package (recursively, compiled code left out)."""
+    folders, files = [], []
+    for folder, dirs, names in os.walk(str(ENGINE_ROOT / "builder")):  # os.walk: rglob took 3x as long
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        folders.append(folder)
+        files += [path for path in (os.path.join(folder, name) for name in names) if os.path.isfile(path)]
+    return folders, sorted(files)
+
+
+def _installed() -> str:
+    """The folder of the packages beside the engine."""
+    return sysconfig.get_paths()["purelib"]
+
+
 def engine_digest() -> str:
     """Every file of the engine's package (recursively), the Python running it and the packages beside it."""
     h = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
     package = str(ENGINE_ROOT / "builder")
-    found = []
-    for folder, dirs, names in os.walk(package):  # os.walk, not Path.rglob: every build asks, rglob took 3x as long
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        found += [path for path in (os.path.join(folder, name) for name in names) if os.path.isfile(path)]
-    for path in sorted(found):
+    for path in _engine_files()[1]:
         with open(path, "rb") as file:
             h.update(path[len(package) + 1:].replace(os.sep, "/").encode() + b"\0" + file.read() + b"\0")
     try:  # every installed distribution with its version: an upgrade invalidates the cache
-        site = Path(sysconfig.get_paths()["purelib"])
-        h.update("\0".join(sorted(n for n in os.listdir(site) if n.endswith(".dist-info"))).encode())
+        h.update("\0".join(sorted(n for n in os.listdir(_installed()) if n.endswith(".dist-info"))).encode())
     except OSError:
         h.update(b"no site-packages")
     return h.hexdigest()
+
+
+def engine_probes() -> list[Probe]:
+    """What `engine_digest` reads, as it is now: each file and folder of the package, the packages' folder
+    (an install or upgrade adds or renames a `.dist-info` in it)."""
+    folders, files = _engine_files()
+    return [(path, *looked_at(path)) for path in [*folders, *files, _installed()]]
+
+
+def candidate_roots(paths: Paths) -> list[Path]:
+    """Every folder whose files a build would read if it were there."""
+    return [paths.content, paths.seeds, *paths.template_candidates, *paths.asset_candidates]
 
 
 def input_roots(paths: Paths) -> list[Path]:
@@ -59,20 +81,24 @@ def input_roots(paths: Paths) -> list[Path]:
 class Snapshot:
     """The inputs of one build: each file's stamp, and the bytes the scan read (which the build then uses)."""
 
-    def __init__(self, paths: Paths, stamps: dict[str, Stamp], data: dict[str, bytes]) -> None:
+    def __init__(self, paths: Paths, stamps: dict[str, Stamp], data: dict[str, bytes],
+                 folders: list[Probe] | None = None) -> None:
         self.paths = paths
         self.stamps = stamps
         self.data = data  # path → bytes read by the scan, handed to the stage that reads the file
+        self.folders = folders or []  # each folder scanned, or where an input folder could be, as it was
 
     @classmethod
     def scan(cls, paths: Paths, known: dict[str, Stamp], trusted_before_ns: int) -> Snapshot:
         """A stamp for every input file (refused ones are left out: the loader reports those it needs)."""
         stamps: dict[str, Stamp] = {}
         data: dict[str, bytes] = {}
+        folders = [(str(place), *looked_at(str(place))) for place in candidate_roots(paths)]
         for root in input_roots(paths):
             if not inside(paths.owner(root), root):  # the folder itself a link out of the project
                 continue
             for folder, dirs, names in os.walk(root):  # never into a linked folder (followlinks=False)
+                folders.append((folder, *looked_at(folder)))
                 dirs.sort()
                 for name in sorted(names):
                     path = os.path.join(folder, name)
@@ -95,7 +121,7 @@ class Snapshot:
                         stamps[path] = REFUSED + (refused.message,)  # type: ignore[assignment]
                         continue
                     stamps[path] = (st.st_size, st.st_mtime_ns, st.st_ino, sha(data[path]))
-        return cls(paths, stamps, data)
+        return cls(paths, stamps, data, folders)
 
     def read(self, path: Path) -> bytes:
         """The file's bytes: those the scan read, else read now (and its digest is what was read)."""

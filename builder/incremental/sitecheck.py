@@ -4,7 +4,7 @@ do checks before it says so.
 Every file the build writes has mtime 0, so a file edited in place shows a new mtime and a file replaced a new
 inode: each recorded file is looked at (one lstat) every time. A file or folder added, removed or renamed
 changes the mtime of the folder it is in; so once a full walk has found the output folder holding exactly the
-recorded files, each folder's inode and mtime are kept (`Folders`, a store row of their own), and while they
+recorded files, each folder's size, inode and mtime are kept (`Folders`, a store row of their own), and while they
 stay the same no folder needs listing again (listing them was most of the check's time). A folder changed
 within a second of that walk is not kept, as the input scan does (`inputs.TRUST_AFTER_NS`): a change in the
 same clock tick could leave its mtime as it was.
@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from builder.incremental.inputs import TRUST_AFTER_NS
+from builder.incremental.quick import Probe, hold
 from builder.incremental.store import Store
 
 if TYPE_CHECKING:
     from builder.incremental.state import OutputState
 
 Walk = dict[str, tuple[int, int, int]]  # site path → (size, inode, mtime_ns)
-FolderStamps = dict[str, tuple[int, int]]  # folder's site path ("" for the output folder) → (inode, mtime_ns)
+FolderStamps = dict[str, tuple[int, int, int]]  # folder's site path ("" for the output folder) → (size, inode, mtime_ns)
 
 
 @dataclass
@@ -44,7 +45,7 @@ def walk_site(folder: Path, folders: FolderStamps | None = None) -> Walk:
     base = len(root) + 1
     if folders is not None:
         st = os.lstat(root)
-        folders[""] = (st.st_ino, st.st_mtime_ns)
+        folders[""] = (st.st_size, st.st_ino, st.st_mtime_ns)
     stack = [root]
     while stack:
         current = stack.pop()
@@ -54,48 +55,39 @@ def walk_site(folder: Path, folders: FolderStamps | None = None) -> Walk:
                     stack.append(entry.path)
                     if folders is not None:
                         st = entry.stat(follow_symlinks=False)
-                        folders[entry.path[base:].replace(os.sep, "/")] = (st.st_ino, st.st_mtime_ns)
+                        folders[entry.path[base:].replace(os.sep, "/")] = (st.st_size, st.st_ino, st.st_mtime_ns)
                 else:
                     st = entry.stat(follow_symlinks=False)
                     files[entry.path[base:].replace(os.sep, "/")] = (st.st_size, st.st_ino, st.st_mtime_ns)
     return files
 
 
-def site_matches(out: Path, state: OutputState, store: Store | None) -> bool:
-    """`out` holds exactly the files the last build wrote there (`state`), none of them changed since."""
+def site_matches(out: Path, state: OutputState, store: Store | None) -> FolderStamps | None:
+    """The stamps of `out`'s folders when `out` holds exactly the files the last build wrote there (`state`),
+    none of them changed since; else None."""
     key = "output-folders:" + str(out)
     kept = store.get(key, Folders) if store is not None and state.record else None
-    if kept is not None and kept.record == state.record and _unchanged(out, state, kept.folders):
-        return True
+    if kept is not None and kept.record == state.record and hold(output_probes(out, state, kept.folders)):
+        return kept.folders
     started, folders = time.time_ns(), {}
     try:
         found = walk_site(out, folders)
     except OSError:
-        return False
+        return None
     if found.keys() != state.files.keys():
-        return False
+        return None
     if not all(size == state.files[rel][1] and ino == state.files[rel][2] and mtime == 0
                for rel, (size, ino, mtime) in found.items()):
-        return False
-    if store is not None and state.record and all(m < started - TRUST_AFTER_NS for _, m in folders.values()):
+        return None
+    if store is not None and state.record and all(m < started - TRUST_AFTER_NS for *_, m in folders.values()):
         store.put_many({key: Folders(state.record, folders)})
-    return True
+    return folders
 
 
-def _unchanged(out: Path, state: OutputState, folders: FolderStamps) -> bool:
-    """No folder listed in `folders` has had an entry added, removed or renamed, and every recorded file is
-    the one the build wrote."""
+def output_probes(out: Path, state: OutputState, folders: FolderStamps) -> list[Probe]:
+    """What must stay as it is for `out` to hold what the build recorded in `state`: each folder listed in
+    `folders` (an entry added, removed or renamed changes its mtime) and each file the build wrote (its size
+    and inode, and the mtime 0 it wrote)."""
     prefix = str(out) + os.sep
-    lstat = os.lstat
-    try:
-        for rel, (ino, mtime) in folders.items():
-            st = lstat(prefix + rel if rel else str(out))
-            if st.st_ino != ino or st.st_mtime_ns != mtime:
-                return False
-        for rel, (_, size, ino) in state.files.items():
-            st = lstat(prefix + rel)
-            if st.st_size != size or st.st_ino != ino or st.st_mtime_ns != 0:
-                return False
-    except OSError:
-        return False
-    return True
+    return [*((prefix + rel if rel else str(out), *stamp) for rel, stamp in folders.items()),
+            *((prefix + rel, size, inode, 0) for rel, (_, size, inode) in state.files.items())]

@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from builder.config import Paths
-from builder.incremental.inputs import TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, sha
-from builder.incremental.sitecheck import site_matches
+from builder.incremental import quick
+from builder.incremental.inputs import REFUSED, TRUST_AFTER_NS, Snapshot, Stamp, engine_digest, engine_probes, sha
+from builder.incremental.secret import cache_key
+from builder.incremental.sitecheck import FolderStamps, output_probes, site_matches
 from builder.incremental.store import Store
 from builder.problems import Problem
 
@@ -331,11 +333,29 @@ class IncrementalState:
 
     def unchanged(self, out: Path | None, snapshot: Snapshot) -> OutputState | None:
         """The last build into `out`, when it had the same inputs and `out` still holds what it wrote."""
-        previous = self.output(out, whole=False) if out is not None else None
-        if out is None or previous is None or previous.inputs != snapshot.digest(self.engine):
+        if out is None:
             return None
-        if not site_matches(out, previous, self.store):
+        previous = self.output(out, whole=False)
+        folders = None
+        if previous is not None and previous.inputs == snapshot.digest(self.engine):
+            folders = site_matches(out, previous, self.store)
+        if previous is None or folders is None:
+            if self.store is not None:
+                quick.forget(str(self.paths.cache))  # whatever it says, this build decides otherwise
             return None
         if snapshot.data:  # files read again, with the same bytes: else every build with nothing to do reads them
             self.remember_inputs(snapshot, refresh=True)
+        self._leave_manifest(out, snapshot, previous, folders)
         return previous
+
+    def _leave_manifest(self, out: Path, snapshot: Snapshot, previous: OutputState, folders: FolderStamps) -> None:
+        """For the next command (`quick.answer`): what this build with nothing to do depended on, when all of it
+        is old enough that a change would show in its stamps (and the build had nothing to report)."""
+        if self.store is None or previous.problems or any(s[:3] == REFUSED for s in snapshot.stamps.values()):
+            return
+        stamps = [(path, size, inode, mtime) for path, (size, mtime, inode, _) in snapshot.stamps.items()]
+        probes = [*snapshot.folders, *stamps, *engine_probes(), *output_probes(out, previous, folders)]
+        trusted_before = self._scanned_at - TRUST_AFTER_NS
+        if all(mtime < trusted_before for *_, mtime in probes):
+            quick.record(str(self.paths.cache), cache_key(), str(self.paths.root), str(out), previous.page_count,
+                         len(previous.files), probes)

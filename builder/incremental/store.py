@@ -15,35 +15,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TypeVar
 
+from builder.incremental.secret import cache_key
+
 T = TypeVar("T")
 TAG = 32  # bytes of HMAC-SHA256 in front of each row
-
-
-def _key_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "briefing" / "cache-key"
-
-
-def _secret() -> bytes | None:
-    """A random key kept outside every project: only rows this user's builds made are trusted."""
-    path = _key_file()
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
-    import secrets  # here: only the first build on a machine makes the key
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_bytes(secrets.token_bytes(32))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path) if not path.exists() else tmp.unlink()
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 class Store:
@@ -52,7 +27,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.db: sqlite3.Connection | None = None
         self.notes: list[str] = []  # rows dropped and rebuilt, for the build's summary
-        self._secret = _secret()
+        self._secret = cache_key()
         if self._secret is None:
             return
         try:
