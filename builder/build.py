@@ -104,8 +104,10 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         held = not release  # released: no build in this process follows, so nothing is kept for one
         site = plan_site(paths, project, graph, bodies, problems, snapshot, state.engine, state.compiled,
                          state.digested if held else None, state.planned if held else None,
-                         derived(state, "exports", project) if held else None)
+                         derived(state, "exports", project) if held else None, state.planned_from,
+                         derived(state, "links", project))
         state.digested, state.planned = site.digested, (site.planned if held else {})
+        state.planned_from = project if held else None
         if warm:  # made now, not by the first edit: the templates compiled (into state.compiled), the brief worker
             for template in {page.template for page in site.pages}:
                 site.renderer.env.get_template(template)

@@ -56,16 +56,19 @@ class Site:
 def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, dict[str, str]], problems: Problems,
               snapshot: Snapshot, engine: str, compiled: dict[str, bytes] | None = None,
               digested: Memo | None = None, planned: Plans | None = None,
-              exported: dict[str, bytes] | None = None) -> Site:
+              exported: dict[str, bytes] | None = None, planned_from: Project | None = None,
+              links: str | None = None) -> Site:
     """Every page with its context and fingerprint, and every other file's bytes; `bodies`: each brief's
     text as HTML (by slug, then root), as `incremental.briefs.load_and_resolve` gives it; `compiled` and
     `digested`: the templates an earlier build in this process compiled and the model objects it digested;
-    `planned`: its pages' inputs and fingerprints (`Fingerprints.plan`); `exported`: the data files, if known."""
+    `planned`: its pages' inputs and fingerprints (`Fingerprints.plan`), made from the project `planned_from`;
+    `exported`: the data files, and `links`: `links_digest(project)`, if known."""
     templates = read_templates(paths, snapshot, problems)  # before the fingerprints: they digest these bytes
     renderer = Renderer(project, paths, create_markdown(), snapshot.read,
                         CompiledTemplates(compiled) if compiled is not None else None)
     dates = publish.feed_dates(project, problems)
-    pages = build_pages(project, graph, bodies, has_feed=dates is not None)
+    earlier = {path: plan.inputs for path, plan in planned.items()} if planned else None
+    pages = build_pages(project, graph, bodies, dates is not None, planned_from, earlier)
     files = copy_assets(paths.asset_dirs, problems, paths.rel, snapshot.read)
     if problems.errors:
         raise BuildFailed(problems)
@@ -74,7 +77,7 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
     files[MARKER] = MARKER_TEXT  # says the folder is the build's own, so the next build may replace it
     # The feed, sitemap, robots.txt and data files.
     files.update(publish.site_files(project, pages, dates, bodies, renderer.render_file, exported))
-    prints = Fingerprints(project.site, links_digest(project), templates, engine, digested)
+    prints = Fingerprints(project.site, links or links_digest(project), templates, engine, digested)
     fingerprints, plans = prints.plan(pages, planned)
     return Site(pages, files, renderer, fingerprints, graph.links_written, prints.canon.memo, plans)
 

@@ -9,7 +9,8 @@ that needs more gets it here, never by reaching into the project.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 from builder import meta, reading, visuals
@@ -258,20 +259,82 @@ def claims_pages(project: Project) -> list[Page]:
     return pages
 
 
-def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]], has_feed: bool) -> list[Page]:
+# The project's fields but its briefs: the very same objects while a live server holds the content
+_CONTENT_FIELDS = tuple(f.name for f in fields(Project) if f.name != "briefs")
+
+
+def kept_inputs(before: Project | None, project: Project, graph: Graph, bodies: dict[str, dict[str, str]],
+                earlier: Mapping[str, Any], as_of: reading.Dated | None) -> dict[str, Any]:
+    """Of the inputs an earlier build gave its pages (`earlier`, by page path, made from `before`), those that
+    are still what `brief_inputs`, `entity_inputs` and `source_inputs` would make for `project`: a live
+    server's edit then makes only the inputs of the pages it touches. Empty unless only briefs changed.
+
+    Why that holds. With the content but the briefs the very same objects, the briefs in the same order and
+    `as_of` the same, an input can differ only through a changed brief C (a brief record or text other than
+    the one the earlier input holds), and each kind of page reads C only as follows:
+    - C's own page reads C; its neighbours' pages read C's card, so any changed card plans everything again;
+    - a person's or organisation's page reads C's mentions, co-mentions and card only if C names it (before
+      or after the change);
+    - a source's page reads C's citations and card only if C cites it or lists it (before or after).
+    So every other page's earlier input is kept."""
+    if before is None or not earlier or any(getattr(before, name) is not getattr(project, name)
+                                            for name in _CONTENT_FIELDS):
+        return {}
+    if len(before.briefs) != len(project.briefs):
+        return {}
+    changed, entities, sources = set(), set(), set()
+    for old, brief in zip(before.briefs, project.briefs):
+        if old.slug != brief.slug:
+            return {}  # another order: every neighbour may differ
+        was = earlier.get(f"briefs/{brief.slug}/index.html")
+        if type(was) is not BriefInputs or was.as_of != as_of:
+            return {}
+        if was.brief is brief and was.body is bodies[brief.slug][BRIEF_ROOT]:
+            continue
+        if card(was.brief) != card(brief):
+            return {}
+        changed.add(brief.slug)
+        entities.update(e.id for e in was.named)
+        entities.update(graph.entities_in_brief.get(brief.slug, ()))
+        sources.update(s.id for s in was.cited)
+        sources.update(ref.source for ref in graph.citations_in_brief.get(brief.slug, ()))
+        sources.update(brief.sources)
+    kept = {}
+    for path, inputs in earlier.items():
+        kind = type(inputs)
+        if kind is BriefInputs:
+            touched = inputs.brief.slug in changed
+        elif kind is EntityInputs:
+            touched = inputs.entity.id in entities
+        elif kind is SourceInputs:
+            touched = inputs.source.id in sources
+        else:
+            continue
+        if not touched:
+            kept[path] = inputs
+    return kept
+
+
+def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]], has_feed: bool,
+                before: Project | None = None, earlier: Mapping[str, Any] | None = None) -> list[Page]:
     """Every page of the site, each with its own context and the shared frame; `bodies`: each brief's text
-    as HTML, by slug and then by the root of the page showing it."""
+    as HTML, by slug and then by the root of the page showing it. `before` and `earlier`: the project an
+    earlier build planned from and its pages' inputs, by path, of which those still right are kept
+    (`kept_inputs`)."""
     site = project.site
     lookups = Lookups(project, graph)
+    kept = kept_inputs(before, project, graph, bodies, earlier or {}, lookups.as_of)
     # The frame every page shares: the pages of one brief, person or source are given it as it is (their
     # own context comes from their recipe, `Page.drawn`); the others get it below, with theirs.
     shared = frame(project, has_feed)
     pages = [Page(path="index.html", template="home.html", title=site.title, description=site.description,
                   context=home_context(project, graph, lookups)), *briefs_pages(project, lookups)]
     for brief in project.briefs:
-        pages.append(Page(path=f"briefs/{brief.slug}/index.html", template="brief.html", title=brief.title,
+        path = f"briefs/{brief.slug}/index.html"
+        pages.append(Page(path=path, template="brief.html", title=brief.title,
                           description=brief.summary, context=shared, recipe=brief_context,
-                          inputs=brief_inputs(graph, brief, bodies[brief.slug][BRIEF_ROOT], lookups)))
+                          inputs=kept.get(path) or brief_inputs(graph, brief, bodies[brief.slug][BRIEF_ROOT],
+                                                                lookups)))
     for section, kind, title in (("people", "person", "People"), ("organisations", "organisation", "Organisations")):
         members = [e for e in project.entities if e.kind == kind]
         if not members and kind == "organisation":
@@ -280,19 +343,22 @@ def build_pages(project: Project, graph: Graph, bodies: dict[str, dict[str, str]
                           description=f"{title} named in {site.title}, under every spelling the sources use.",
                           context=entities_context(project, graph, section, members)))
         for entity in members:
-            pages.append(Page(path=f"{section}/{entity.id}/index.html", template="entity.html", title=entity.name,
+            path = f"{section}/{entity.id}/index.html"
+            pages.append(Page(path=path, template="entity.html", title=entity.name,
                               description=f"{entity.name}: {entity.role}.", context=shared,
                               recipe=entity_context,
-                              inputs=entity_inputs(project, graph, entity, lookups)))
+                              inputs=kept.get(path) or entity_inputs(project, graph, entity, lookups)))
     pages.append(Page(path="sources/index.html", template="sources.html", title="Sources",
                       description=f"The articles {site.title} rests on, in full, with every person named in them.",
                       context=sources_context(project, graph)))
     for source in project.sources:
         outlet = f" ({source.outlet})" if source.outlet else ""
-        pages.append(Page(path=f"sources/{source.id}/index.html", template="source.html", title=source.title,
+        path = f"sources/{source.id}/index.html"
+        pages.append(Page(path=path, template="source.html", title=source.title,
                           description=f"Full text of “{source.title}”{outlet}, with numbered paragraphs and the "
                                       "people it names.",
-                          context=shared, recipe=source_context, inputs=source_inputs(graph, source, lookups)))
+                          context=shared, recipe=source_context,
+                          inputs=kept.get(path) or source_inputs(graph, source, lookups)))
     if project.claims:
         pages += claims_pages(project)
     if project.events:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Callable
@@ -241,8 +242,10 @@ def headings(html: str) -> list[tuple[str, Markup]]:
     return out
 
 
+@functools.cache
 def pygments_css() -> str:
-    """Highlighting colours for both themes, generated so no style is loaded from elsewhere."""
+    """Highlighting colours for both themes, generated so no style is loaded from elsewhere (once per process:
+    the engine's digest covers the installed Pygments)."""
     light = HtmlFormatter(style="default").get_style_defs(".highlight")
     dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
     indented = "\n".join("  " + line for line in dark.splitlines())

@@ -12,6 +12,7 @@ import pytest
 from markupsafe import Markup
 
 import cast
+from builder import pages
 from builder.build import build
 from builder.config import Paths
 from builder.incremental.fingerprints import same
@@ -124,3 +125,32 @@ def test_without_a_held_state_every_page_is_worked_out(tmp_path: Path, monkeypat
     state = IncrementalState(Paths(root), None)
     build(root, tmp_path / "other-site", state=state, jobs=1)
     assert drawn.counts["entity.html"] == cast.PEOPLE and drawn.counts["brief.html"] == 2
+
+
+def test_an_edit_makes_the_inputs_of_only_the_pages_it_touches(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Naming someone new in one brief: the inputs of that brief's page, of the cited source's and of the pages
+    # of everyone it names (the newcomer, and those named with them: who appears alongside whom changed) are
+    # made again; every other page keeps the very inputs the last build made (`pages.kept_inputs`).
+    root, out, state = held_cast(tmp_path)
+    made: Counter[str] = Counter()
+    for name in ("brief_inputs", "entity_inputs", "source_inputs"):
+        real = getattr(pages, name)
+        monkeypatch.setattr(pages, name, lambda *args, _real=real, _name=name: made.update([_name]) or _real(*args))
+    newcomer = cast.PEOPLE - 1
+    brief = root / "content" / "briefs" / "first.md"
+    text = brief.read_text(encoding="utf-8")
+    assert cast.name(newcomer) not in text
+    brief.write_text(text + f"\n{cast.name(newcomer)} joined the talks {cast.cite(0)}.\n", encoding="utf-8")
+    build(root, out, state=state, jobs=1)
+    named = text.split("people: [", 1)[1].split("]", 1)[0].split(", ")
+    assert 0 < len(named) < cast.PEOPLE - 1
+    assert made == {"brief_inputs": 1, "entity_inputs": len(named) + 1, "source_inputs": 1}
+    assert snapshot(out) == clean_build(root, tmp_path)
+    # The content changed (a role): every page's inputs are made again, as without a held state.
+    made.clear()
+    people = root / "content" / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8").replace("role:", "role: Former", 1), encoding="utf-8")
+    build(root, out, state=state, jobs=1)
+    assert made["entity_inputs"] == cast.PEOPLE and made["brief_inputs"] == 2
+    assert snapshot(out) == clean_build(root, tmp_path / "again")

@@ -113,15 +113,21 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
     if project is None:  # the site settings are unusable: only the briefs' own load problems matter
         return fork_map(BriefWorker(paths, None, snapshot.read), brief_paths(paths), threshold=BRIEFS_PER_FORK,
                         jobs=jobs)
-    context = sha(repr((links_digest(project), feed_root(project), bool(feed_fallback(project)),
-                        integrity.context(project))))
+    context = derived(state, "brief context", project)
     folder = paths.rel(paths.content / "briefs")
     # By name, as strings: Path objects for 10,000 briefs, hashed as keys, were a tenth of a live edit.
     names = brief_names(paths)
     where = str(paths.content / "briefs") + os.sep
 
+    keys: dict[tuple[str, str], str] = {}
+
     def key(name: str, digest: str | None) -> str | None:
-        return brief_key(state.engine, context, f"{folder}/{name}", digest) if digest else None
+        if not digest:
+            return None
+        found = keys.get((name, digest))
+        if found is None:
+            found = keys[(name, digest)] = brief_key(state.engine, context, f"{folder}/{name}", digest)
+        return found
 
     known = {name: key(name, snapshot.digest_of(where + name)) for name in names}
     cached = state.get_briefs([k for k in known.values() if k])
@@ -166,7 +172,8 @@ def load_content_once(paths: Paths, problems: Problems, snapshot: Snapshot, stat
 def derived(state: IncrementalState, what: str, project: Project, paths: Paths | None = None) -> Any:
     """What is worked out from the content but the briefs alone, kept with it (`HeldContent.derived`): the
     entity matcher (compiling it was a second at 10,000 briefs, twice per build), the resolved rest
-    (`resolve.content_parts`) and who is named with whom in the sources (`resolve.paragraph_co_mentions`);
+    (`resolve.content_parts`), who is named with whom in the sources (`resolve.paragraph_co_mentions`), the
+    link tables' digest (`fingerprints.links_digest`) and what each brief's result depends on of the rest;
     in memory only, the brief worker (the sources' proper names and link tables it makes were a tenth of a
     live edit at 10,000 briefs) and the data files (`publish.exports`). Made again whenever the content is
     loaded again."""
@@ -182,6 +189,11 @@ def derived(state: IncrementalState, what: str, project: Project, paths: Paths |
             kept[what] = BriefWorker(paths, project, lambda path: b"", matcher)  # type: ignore[arg-type]
         elif what == "exports":  # the data files: of people, organisations, sources and claims alone
             kept[what] = publish.exports(project)
+        elif what == "links":  # what rendering a brief's text reads of the rest
+            kept[what] = links_digest(project)
+        elif what == "brief context":  # what a brief's result depends on beyond its bytes (`brief_key`)
+            kept[what] = sha(repr((derived(state, "links", project), feed_root(project),
+                                   bool(feed_fallback(project)), integrity.context(project))))
         elif what == "in paragraphs":  # who is named with whom in the sources' paragraphs
             kept[what] = paragraph_co_mentions(*(part[0].get("mentions", {})
                                                  for part in derived(state, "resolved", project)))

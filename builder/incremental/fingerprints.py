@@ -11,7 +11,7 @@ import hashlib
 import marshal
 from operator import attrgetter, is_
 from dataclasses import fields, is_dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from builder.incremental.inputs import sha
 from builder.model import (BriefCard, DigestedText, Document, Entity, Markdown, Mention, Page, Project, SiteConfig,
@@ -130,8 +130,18 @@ def digest_once(record: Document) -> None:
     record.__dict__[_ONCE] = Canon()(record)
 
 
-# site path → (`Fingerprints.base` of the page, its recipe, its inputs, its fingerprint)
-Plans = dict[str, tuple[str, Any, Any, str]]
+class Plan(NamedTuple):
+    """How a page with a recipe was planned: what a later build compares to reuse its fingerprint."""
+
+    base: str  # `Fingerprints.base` of the page
+    recipe: Any
+    inputs: Any
+    fingerprint: str
+    frame: str  # `Fingerprints.frame_of` the page
+    heading: tuple[str, str, str]  # its template, title and description
+
+
+Plans = dict[str, Plan]  # by site path
 
 
 def same(a: Any, b: Any) -> bool:
@@ -202,26 +212,42 @@ class Fingerprints:
 
     def plan(self, pages: list[Page], earlier: Plans | None = None) -> tuple[dict[str, str], Plans]:
         """Each page's fingerprint, and what the next build needs to reuse them. A page with a recipe whose
-        frame and inputs are `same` as in `earlier` (a live server's last build) has that build's fingerprint:
+        frame and inputs are those of `earlier` (a live server's last build) has that build's fingerprint:
         its recipe reads nothing but its inputs, so its context would be the one that fingerprint digests.
-        Only the others are drawn (in `pages`, so that rendering them does not draw them again)."""
+        Its inputs are that build's very object (`pages.kept_inputs`: then with the same frame, template,
+        title and description, `base` is not digested again), or `same` as them. Only the others are drawn
+        (in `pages`, so that rendering them does not draw them again)."""
         earlier = earlier or {}
         prints: dict[str, str] = {}
         plans: Plans = {}
+        frames: dict[int, str] = {}
         for at, page in enumerate(pages):
             if page.recipe is None:
                 prints[page.path] = self.of(page)
                 continue
-            base = self.base(page)
+            frame = frames.get(id(page.context)) or frames.setdefault(id(page.context), self.frame_of(page))
+            heading = (page.template, page.title, page.description)
             hit = earlier.get(page.path)
-            if hit is not None and hit[0] == base and hit[1] is page.recipe and _same_inputs(hit[2], page.inputs):
-                fingerprint = hit[3]
+            if hit is not None and hit.inputs is page.inputs and hit.recipe is page.recipe and hit.frame == frame \
+                    and hit.heading == heading:  # what `base` digests, the same: no need to digest it
+                plans[page.path] = hit
+                prints[page.path] = hit.fingerprint
+                continue
+            base = self.base(page)
+            if hit is not None and hit.base == base and hit.recipe is page.recipe and _same_inputs(hit.inputs,
+                                                                                                   page.inputs):
+                fingerprint = hit.fingerprint
             else:
                 pages[at] = drawn = page.drawn()
                 fingerprint = self.base(drawn)
             prints[page.path] = fingerprint
-            plans[page.path] = (base, page.recipe, page.inputs, fingerprint)
+            plans[page.path] = Plan(base, page.recipe, page.inputs, fingerprint, frame, heading)
         return prints, plans
+
+    def frame_of(self, page: Page) -> str:
+        """A digest of what a page's `base` reads besides its own path, title and description: the frame
+        (engine, templates, link tables, site settings) and the context it is given as it is."""
+        return digest((self.frame, tuple((key, self.value(value)) for key, value in page.context.items())))
 
     def value(self, value: Any) -> Any:
         """One value of a page's context. Many pages are given the very same object (the frame's menu, the

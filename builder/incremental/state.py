@@ -191,7 +191,8 @@ class IncrementalState:
         self.content: HeldContent | None = None  # the last build's content but the briefs
         self._content_is_new = False  # loaded by this process: the store does not hold it yet
         self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
-        self.planned: dict[str, tuple[str, Any, Any, str]] = {}  # its pages' inputs and fingerprints (same)
+        self.planned: dict[str, Any] = {}  # its pages' inputs and fingerprints (same; `fingerprints.Plans`)
+        self.planned_from: Project | None = None  # the model they were planned from (same)
         self._scanned_at = 0
 
     @classmethod
@@ -203,7 +204,7 @@ class IncrementalState:
         """Let go of what only a later build in this process would start from (the model, its briefs, the
         compiled templates, the last build's record): the command line's build has no later build."""
         self.briefs, self.outputs, self._files_read, self.compiled = {}, {}, {}, {}
-        self.content, self.digested, self.planned = None, {}, {}
+        self.content, self.digested, self.planned, self.planned_from = None, {}, {}, None
 
     # -- the content but the briefs -------------------------------------------------------------------
     def held_content(self, inputs: str) -> HeldContent | None:
