@@ -406,10 +406,11 @@ def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
     else:
         graph = Graph()
         before, after = content or content_parts(project, matcher)
+        targets = {f.name: getattr(graph, f.name) for f in fields(graph)}
         for part in (before, *((r.graph, r.resolve_problems) for r in briefs), after):
             problems.extend(part[1])
             for name, share in part[0].items():
-                _merge(getattr(graph, name), share)
+                _merge(targets[name], share)
     co_mentions(graph, in_paragraphs if briefs is not None and content is not None else None)
     return graph
 
@@ -440,14 +441,15 @@ def graph_share(graph: Graph) -> dict[str, dict[Any, Any]]:
 
 
 def _merge(target: dict[Any, Any], share: dict[Any, Any]) -> None:
+    found_at = target.get  # `get`, not `[]`: the graph's dicts make an empty entry for a missing key
     for key, value in share.items():
-        if isinstance(value, Counter):
-            target.setdefault(key, Counter()).update(value)
-        elif isinstance(value, list):
-            found = target.get(key)
+        if isinstance(value, list):  # nearly every value: checked first
+            found = found_at(key)
             if found is None:
                 target[key] = list(value)  # a copy: the share is the brief's kept result, never changed
             else:
                 found.extend(value)
+        elif isinstance(value, Counter):
+            target.setdefault(key, Counter()).update(value)
         else:
             target[key] = value
