@@ -1,5 +1,6 @@
 """The benchmark's verdicts on issue 12's targets, from made-up measurements just inside and just outside each
-limit (no timing here: the targets are checked by `make bench`), and the memory sampler's PSS accounting."""
+limit (no timing here: the targets are checked by `make bench`), the memory sampler's PSS accounting, and
+that the measurer sees a process end when it ends."""
 
 from __future__ import annotations
 
@@ -204,3 +205,18 @@ def test_pss_is_read_less_often_when_reading_it_is_expensive(monkeypatch: pytest
     assert sampler.pss_samples >= 2
     assert reading <= _measure.PSS_MAX_SHARE * now[0] + 0.08  # at most a tenth of the time, give or take one read
     assert sampler.peak_rss > 0  # RSS is still read on every tick
+
+
+def _measured(*argv: str) -> dict:
+    ran = subprocess.run([sys.executable, "-m", "bench._measure", "--stdout", os.devnull, "--stderr", os.devnull,
+                          *argv], capture_output=True, text=True, check=True, cwd=bench.REPO)
+    return __import__("json").loads(ran.stdout)
+
+
+def test_the_wall_time_ends_when_the_process_does_and_a_timeout_still_stops_it() -> None:
+    # Popen.wait(timeout=…) polls with a sleep that doubles up to 50 ms: it saw any process that ends after
+    # 32 ms at 64 ms at the earliest. The measurer waits for the end itself.
+    walls = [_measured("--", "sleep", "0.035")["wall"] for _ in range(3)]
+    assert min(walls) < 0.060, walls
+    stopped = _measured("--timeout", "0.3", "--", "sleep", "30")
+    assert stopped["timed_out"] and stopped["rc"] != 0 and stopped["wall"] < 10
