@@ -130,7 +130,8 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
                       notes=state.notes)
     spare = paths.cache / previous.spare if previous and previous.spare else None
     keep = spare_folder(paths, out) if state.store is not None and state.store.db is not None else None
-    staged = stage_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs)
+    staged = stage_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs,
+                          state.surveyed(spare))
     inputs = snapshot.digest(state.engine)
     if release and staged.heavy_finish:
         # Nothing below reads the model, and the search index is made by Pagefind processes that need, at

@@ -34,7 +34,7 @@ from builder.problems import BuildFailed, Pos, Problems
 from builder.render import Renderer, pygments_css
 from builder.safeio import UnsafeInput
 from builder.safeloader import input_files
-from builder.write import Staging, copy_assets, environment_fault
+from builder.write import Staging, Survey, copy_assets, environment_fault
 
 PAGES_PER_FORK = 200  # below this, pages are rendered in this process: workers would cost more than they save
 _PER_ITEM = frozenset({"brief.html", "entity.html", "source.html", "alias.html", "page.html"})
@@ -349,15 +349,16 @@ class Staged:
 
 def stage_output(site: Site, out: Path, previous: OutputState | None, problems: Problems, strict: bool,
                  progress: Progress, spare: Path | None = None, keep: Path | None = None, finish: bool = True,
-                 jobs: int | None = None) -> Staged:
+                 jobs: int | None = None, surveyed: Survey | None = None) -> Staged:
     """Stage the site beside `out`: rendered, linked, checked and swept, its last steps still to run.
 
-    `spare`: the site the last build replaced, to start from; `keep`: where to keep the one this replaces.
+    `spare`: the site the last build replaced, to start from (`surveyed`: a `write.survey` of it, if one was
+    taken); `keep`: where to keep the one this replaces.
     `finish=False` (the live server, while an editor types) keeps the last search index and zip instead
     of making new ones; the state then says so (`before_finish` ""), so the next full build makes them."""
     staging: Staging | None = None
     try:
-        staging = Staging(out, spare)
+        staging = Staging(out, spare, surveyed)
         pages = render_site(site, staging, previous, progress, jobs)
         digests = put_files(site.files, staging, previous)
         progress.mark("render+stage")

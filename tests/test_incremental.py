@@ -643,3 +643,72 @@ def test_a_briefs_digests_worked_out_by_its_worker_are_the_ones_a_build_would_wo
     body = bodies[brief.slug]["../../"]
     prints = Fingerprints(project.site, "links", "templates", "engine")
     assert prints.value(body) == ("sha256", hashlib.sha256(str(body).encode()).hexdigest())
+
+
+def surveyed_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, IncrementalState, Path]:
+    """A live server's state after its first build, with its spare surveyed (every folder trusted: the test
+    does not wait the second a real survey waits for)."""
+    from builder.incremental import state as state_module
+
+    root = write_project(tmp_path / "mini", mini_files())
+    out = root / "site"
+    state = IncrementalState.open(Paths(root))
+    build(root, out, state=state, jobs=1, warm=True)
+    monkeypatch.setattr(state_module, "TRUST_AFTER_NS", -10**12)
+    state.survey_spare(out)
+    spare = next((root / ".cache").glob("spare-*"))
+    return root, out, state, spare
+
+
+def test_a_surveyed_spare_is_recycled_without_listing_its_folders(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root, out, state, spare = surveyed_state(tmp_path, monkeypatch)
+    listed: list[str] = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: (listed.append(str(path)), real(path))[1])
+    try:
+        edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+        build(root, out, state=state, jobs=1, finish=False)
+        staged = [p for p in listed if os.path.basename(p).startswith(".site.new-") or "/.site.new-" in p]
+        assert len(staged) == 1  # only the top folder of the recycled spare (renamed when recycled) is listed
+        build(root, out, state=state, jobs=1)
+    finally:
+        state.close()
+    assert snapshot(out) == clean_build(root, tmp_path)
+
+
+PLANTED: list[tuple[str, Callable[[Path, Path], object]]] = [
+    ("a link to a folder outside", lambda spare, outside: (spare / "people" / "lis" / "x").symlink_to(
+        outside, target_is_directory=True)),
+    ("a folder replaced by a link", lambda spare, outside: (shutil.rmtree(spare / "people"),
+                                                            (spare / "people").symlink_to(outside))),
+    ("a stray file, the folder's mtime set back", lambda spare, outside: _stray_with_old_mtime(spare / "people")),
+]
+
+
+def _stray_with_old_mtime(folder: Path) -> None:
+    st = folder.stat()
+    (folder / "stray.html").write_text("not ours", encoding="utf-8")
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))  # its ctime moves all the same
+
+
+@pytest.mark.parametrize("plant", [p[1] for p in PLANTED], ids=[p[0] for p in PLANTED])
+def test_what_is_planted_in_a_surveyed_spare_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     plant: Callable[[Path, Path], object]) -> None:
+    root, out, state, spare = surveyed_state(tmp_path, monkeypatch)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine", encoding="utf-8")
+    plant(spare, outside)
+    try:
+        edit(root / "content/briefs/resignation.md", "resigned after", "quit after")
+        build(root, out, state=state, jobs=1, finish=False)
+        # The edit's site is the recycled spare: nothing planted in it is left there.
+        assert not [p for p in out.rglob("*") if p.is_symlink() or p.name == "stray.html"]
+        build(root, out, state=state, jobs=1)
+    finally:
+        state.close()
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert (outside / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    assert snapshot(out) == clean_build(root, tmp_path)

@@ -138,6 +138,7 @@ class LiveSite:
             # Now, while the editor is not waiting: what the full build left for the cyclic collector (a second
             # of walking at 10,000 briefs) would otherwise fall due in the next edit's rebuild.
             gc.collect()
+            self.state.survey_spare(self.out)  # the next edit's rebuild starts from it
         for note in result.notes:
             print(note, file=sys.stderr)
         warnings = [str(p) for p in result.problems.sorted()]
@@ -163,6 +164,10 @@ class LiveSite:
         index and zip up to date (its pages are unchanged, so it mostly runs Pagefind and the zip)."""
         if self.unfinished and not self.errors and time.monotonic() - self.last_build >= FINISH_AFTER_SECONDS:
             self.rebuild(finish=True, catching_up=True)
+        elif not self.unfinished and self.state is not None and \
+                time.monotonic() - self.last_build >= FINISH_AFTER_SECONDS:
+            # A spare the full build's survey found too new to trust (the first build's): surveyed again, once.
+            self.state.survey_spare(self.out)
 
     def _failed(self, lines: list[str], errors: int, printed: list[str] | None = None) -> bool:
         for line in lines if printed is None else printed:

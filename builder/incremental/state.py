@@ -35,6 +35,7 @@ from builder.problems import Problem
 
 if TYPE_CHECKING:  # the model is imported only by a build with something to do
     from builder.model import BriefResult, Project
+    from builder.write import Survey
 
 # A page's ids, where its links point, and the digest of what the search index reads of it
 Links = tuple[frozenset[str], tuple[tuple[str, str, str], ...], str]
@@ -193,6 +194,9 @@ class IncrementalState:
         self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
         self.planned: dict[str, Any] = {}  # its pages' inputs and fingerprints (same; `fingerprints.Plans`)
         self.planned_from: Project | None = None  # the model they were planned from (same)
+        # the spare folder, surveyed (same; `survey_spare`): its path, the survey, whether every folder was old
+        # enough to be stamped, and when it was taken
+        self._survey: tuple[str, Survey, bool, int] | None = None
         self._scanned_at = 0
 
     @classmethod
@@ -205,6 +209,7 @@ class IncrementalState:
         compiled templates, the last build's record): the command line's build has no later build."""
         self.briefs, self.outputs, self._files_read, self.compiled = {}, {}, {}, {}
         self.content, self.digested, self.planned, self.planned_from = None, {}, {}, None
+        self._survey = None
 
     # -- the content but the briefs -------------------------------------------------------------------
     def held_content(self, inputs: str) -> HeldContent | None:
@@ -287,6 +292,33 @@ class IncrementalState:
                     return None  # not the pages of that build: as if there were no record
                 self.outputs = {key: state}
         return state if state is not None and state.engine == self.engine else None
+
+    def survey_spare(self, out: Path) -> None:
+        """List the site the last build into `out` replaced (kept in .cache/ for the next build to start
+        from), for the live server while the editor is not waiting: the next build then takes that listing
+        (`write.inventory`) instead of listing the folder again, folder by folder where the folder's stamp
+        is the same. Nothing writes to the spare folder until that build takes it."""
+        record = self.outputs.get(str(out))
+        if record is None or not record.spare:
+            return
+        spare = str(self.paths.cache / record.spare)
+        now = time.time_ns()
+        if self._survey is not None and self._survey[0] == spare and \
+                (self._survey[2] or now - self._survey[3] < TRUST_AFTER_NS):
+            return  # done, or some folders were too new to trust a moment ago: again once they are not
+        from builder.write import survey  # here: only the live server surveys
+
+        try:
+            found = survey(Path(spare), now - TRUST_AFTER_NS)
+        except OSError:
+            found = None
+        self._survey = None if found is None else \
+            (spare, found, len(found.stamps) == len(found.listing) - 1, now)  # every folder but the top
+
+    def surveyed(self, spare: Path | None) -> Survey | None:
+        """The survey of `spare`, if `survey_spare` took one; a build takes it once (it moves the folder)."""
+        taken, self._survey = self._survey, None
+        return taken[1] if taken is not None and spare is not None and taken[0] == str(spare) else None
 
     def put_output(self, out: Path, state: OutputState) -> None:
         """Remember the build into `out`. A deferred build (the live server's, while an editor types) stays in
