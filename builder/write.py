@@ -237,6 +237,7 @@ def folders_of(paths: Iterable[str]) -> set[str]:
 
 
 FolderStamp = tuple[int, int, int]  # a folder's inode, mtime and ctime (no call can set a ctime back)
+Entries = tuple[list[tuple[str, int]], list[str]]  # a folder's files (name, inode) and subfolders (names)
 
 
 @dataclass
@@ -244,12 +245,28 @@ class Survey:
     """What a folder held when it was surveyed (`survey`): each folder's files (name, inode) and subfolders,
     and the stamp of those of its folders (but the top one) that no change had touched for a while."""
 
-    listing: dict[str, tuple[list[tuple[str, int]], list[str]]]  # folder's path inside ("" the top) → entries
+    listing: dict[str, Entries]  # folder's path inside ("" the top) → its entries
     stamps: dict[str, FolderStamp]
 
 
 def _stamp(st: os.stat_result) -> FolderStamp:
     return st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _entries(path: str) -> Entries | None:
+    """What the folder at `path` holds, by the type its listing gives (no stat); None if anything there is
+    neither a file nor a folder (a link, a FIFO, a socket, a device)."""
+    files: list[tuple[str, int]] = []
+    folders: list[str] = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            elif entry.is_file(follow_symlinks=False):
+                files.append((entry.name, entry.inode()))
+            else:
+                return None
+    return files, folders
 
 
 def survey(folder: Path, trusted_before_ns: int) -> Survey | None:
@@ -258,7 +275,7 @@ def survey(folder: Path, trusted_before_ns: int) -> Survey | None:
     removed or renamed changes the mtime and ctime of the folder it is in, and nothing can set a ctime back.
     A folder is stamped before it is listed, and only when both times are before `trusted_before_ns` (a
     change in the same clock tick as the last one could leave them as they were)."""
-    listing: dict[str, tuple[list[tuple[str, int]], list[str]]] = {}
+    listing: dict[str, Entries] = {}
     stamps: dict[str, FolderStamp] = {}
     stack = [("", str(folder))]
     while stack:
@@ -266,20 +283,27 @@ def survey(folder: Path, trusted_before_ns: int) -> Survey | None:
         st = os.lstat(path)
         if below and st.st_mtime_ns < trusted_before_ns and st.st_ctime_ns < trusted_before_ns:
             stamps[below] = _stamp(st)  # the top folder is renamed when it is recycled: never kept
-        files: list[tuple[str, int]] = []
-        folders: list[str] = []
-        with os.scandir(path) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.name)
-                elif entry.is_file(follow_symlinks=False):
-                    files.append((entry.name, entry.inode()))
-                else:
-                    return None
-        listing[below] = (files, folders)
+        found = _entries(path)
+        if found is None:
+            return None
+        listing[below] = found
         prefix = below + "/" if below else ""
-        stack += [(prefix + name, os.path.join(path, name)) for name in folders]
+        stack += [(prefix + name, path + "/" + name) for name in found[1]]
     return Survey(listing, stamps)
+
+
+def _as_surveyed(path: str, below: str, surveyed: Survey | None) -> Entries | None:
+    """The folder's entries as `surveyed` found them, if its stamp is still the one surveyed."""
+    known = surveyed.stamps.get(below) if surveyed is not None and below else None
+    if known is None:
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or _stamp(st) != known:
+        return None
+    return surveyed.listing[below]  # type: ignore[union-attr]
 
 
 def inventory(folder: Path, surveyed: Survey | None = None) -> tuple[dict[str, int], set[str]] | None:
@@ -292,32 +316,14 @@ def inventory(folder: Path, surveyed: Survey | None = None) -> tuple[dict[str, i
     stack = [("", str(folder))]
     while stack:
         below, path = stack.pop()
+        found = _as_surveyed(path, below, surveyed) or _entries(path)
+        if found is None:
+            return None
         prefix = below + "/" if below else ""
-        known = surveyed.stamps.get(below) if surveyed is not None and below else None
-        if known is not None:
-            try:
-                st = os.lstat(path)
-            except OSError:
-                st = None
-            if st is not None and stat.S_ISDIR(st.st_mode) and _stamp(st) == known:
-                names, subfolders = surveyed.listing[below]  # type: ignore[union-attr]
-                files.update((prefix + name, inode) for name, inode in names)
-                for name in subfolders:
-                    folders.add(prefix + name)
-                    stack.append((prefix + name, path + "/" + name))
-                continue
-        with os.scandir(path) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_symlink():
-                    return None
-                if entry.is_dir(follow_symlinks=False):
-                    folders.add(rel)
-                    stack.append((rel, entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    files[rel] = entry.inode()
-                else:
-                    return None
+        files.update((prefix + name, inode) for name, inode in found[0])
+        for name in found[1]:
+            folders.add(prefix + name)
+            stack.append((prefix + name, path + "/" + name))
     return files, folders
 
 

@@ -5,7 +5,7 @@ PROJECT/.cache/nothing-to-do: the path, size, inode and mtime of everything that
 input file and folder, each folder an input could appear in, each file and folder of the engine's package, the
 installed packages' folder, and each file and folder of the output. The next `python -m builder build` looks
 at each of them (one `lstat`) and, when every one is as recorded, prints what that build printed and stops:
-at 1,000 briefs this takes a third of the time of importing what the full check needs.
+at 1,000 briefs in 33 ms, against 85–114 ms for the full check (most of it imports).
 
 Why that proves nothing changed: a file edited or replaced shows a new size, mtime or inode, and an entry
 added, removed or renamed changes its folder's mtime. A probe is only recorded when its mtime is more than a
@@ -105,7 +105,7 @@ def record(cache: str, secret: bytes | None, root: str, out: str, pages: int, fi
     probes = sorted(probes)  # neighbours in one folder: each lstat finds the last one's folders cached
     numbers = array("q", [number for _, *stamp in probes for number in stamp])
     paths = "\0".join(path for path, *_ in probes)
-    # The paths as one string and the stamps as one block of 64-bit numbers: read back in a fifth of the time
+    # The paths as one string and the stamps as one block of 64-bit numbers: read back in about half the time
     # that 5,000 tuples take.
     payload = marshal.dumps((FORMAT, interpreter(), settings(), root, out, pages, files, paths, numbers.tobytes()))
     tmp = os.path.join(cache, f".{NAME}.{os.getpid()}")

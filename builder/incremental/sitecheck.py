@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from builder.incremental.state import OutputState
 
 Walk = dict[str, tuple[int, int, int]]  # site path → (size, inode, mtime_ns)
-FolderStamps = dict[str, tuple[int, int, int]]  # folder's site path ("" for the output folder) → (size, inode, mtime_ns)
+FolderStamps = dict[str, tuple[int, int, int]]  # folder's site path ("" the output folder) → (size, inode, mtime_ns)
 
 
 @dataclass
