@@ -94,7 +94,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     problems = Problems()
     previous = None
     try:
-        project, graph, bodies = load_and_resolve(paths, problems, snapshot, state, progress, jobs)
+        project, graph, bodies = load_and_resolve(paths, problems, snapshot, state, progress, jobs, held=not release)
         if release:  # for the next command's build (a live server holds it, and starts with a full build)
             state.save_content()
         gc.freeze()  # see `build`

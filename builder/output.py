@@ -22,7 +22,7 @@ from builder.incremental.compiled import CompiledTemplates
 from builder.incremental.fingerprints import Fingerprints, Memo, Plans, links_digest
 from builder.incremental.inputs import Snapshot, sha
 from builder.incremental.sitecheck import Walk
-from builder.incremental.state import OutputState, recorded_file, search_farms, unchanged_file
+from builder.incremental.state import OutputState, recorded_files, search_farms, unchanged_file
 from builder.claim import MARKER, MARKER_TEXT
 from builder.check import Target, check_targets, link_targets, parse_page
 from builder.config import Paths
@@ -164,20 +164,18 @@ def render_site(site: Site, staging: Staging, previous: OutputState | None, prog
                 jobs: int | None) -> dict[str, PageOut]:
     """Pages whose fingerprint matches the last build's are linked from it; the rest are rendered."""
     out: dict[str, PageOut] = {}
-    todo = []
     links = previous.links if previous else {}
     pages_before = previous.pages if previous else {}
     files = previous.files if previous else {}
     fingerprints = site.fingerprints
-    for page in site.pages:
-        path = page.path
-        kept = links.get(path)
-        if kept and pages_before.get(path) == fingerprints[path] and recorded_file(staging.out, path, files):
-            digest, size, inode = files[path]
-            staging.link(path, size, inode)
-            out[path] = PageOut(digest, size, False, *kept)
-        else:
-            todo.append(page)
+    same = [page.path for page in site.pages if page.path in links and
+            pages_before.get(page.path) == fingerprints[page.path]]
+    kept = recorded_files(staging.out, same, files)
+    staging.link_all(kept, files)
+    for path in kept:
+        digest, size, _ = files[path]
+        out[path] = PageOut(digest, size, False, *links[path])
+    todo = [page for page in site.pages if page.path not in out]
     rendered = render_pages(PageWorker(site.renderer, staging, previous), todo, progress, jobs)
     out.update((page.path, result) for page, result in zip(todo, rendered))
     return out
@@ -211,12 +209,11 @@ def keep_finish(staging: Staging, previous: OutputState | None) -> tuple[str, ..
 
 def intact_finish(staging: Staging, previous: OutputState) -> tuple[str, ...]:
     """The files the last build's final steps made that the live site still holds as they were written."""
-    return tuple(rel for rel in previous.finish_files if unchanged_file(staging.out, rel, previous))
+    return tuple(recorded_files(staging.out, previous.finish_files, previous.files))
 
 
 def link_finish(staging: Staging, previous: OutputState, kept: tuple[str, ...]) -> tuple[str, ...]:
-    for rel in kept:
-        staging.link(rel, *previous.files[rel][1:])
+    staging.link_all(kept, previous.files)
     return kept
 
 

@@ -7,7 +7,7 @@ each person learns every source paragraph and brief that mentions them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, Iterable, Sequence
 
 from markdown_it.token import Token
@@ -386,13 +386,13 @@ def anchor_hint(source: Source, anchor: str) -> str:
 
 def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
             briefs: Sequence[BriefResult] | None = None, content: tuple[Part, Part] | None = None,
-            in_paragraphs: dict[str, Counter[str]] | None = None) -> Graph:
+            in_paragraphs: dict[str, Counter[str]] | None = None, memo: MergeMemo | None = None) -> Graph:
     """Check every reference and build the cross-link graph.
 
     `briefs`: each brief already resolved on its own (`Resolver.brief`, as the build does on every core),
     in the project's brief order; they are merged into the same graph resolving them here would give, with
     the rest (`content`: `content_parts` of this project, if the caller kept them, and `in_paragraphs`:
-    `paragraph_co_mentions` of their mentions).
+    `paragraph_co_mentions` of their mentions). `memo`: the last merge, which the live server keeps.
     """
     if briefs is None:
         resolver = Resolver(project, matcher, problems)
@@ -406,13 +406,90 @@ def resolve(project: Project, matcher: EntityMatcher, problems: Problems,
     else:
         graph = Graph()
         before, after = content or content_parts(project, matcher)
-        targets = {f.name: getattr(graph, f.name) for f in fields(graph)}
-        for part in (before, *((r.graph, r.resolve_problems) for r in briefs), after):
+        parts = (before, *((r.graph, r.resolve_problems) for r in briefs), after)
+        for part in parts:
             problems.extend(part[1])
+        if memo is not None and content is not None and in_paragraphs is not None:
+            # A live server's: merged again only where a changed brief's share is.
+            merged = memo.merge([part[0] for part in parts])
+            for name, values in merged.fields.items():
+                getattr(graph, name).update(values)  # a copy: a reader's `[]` adds keys to the graph's only
+            if merged.together is not None and in_paragraphs is memo.in_paragraphs:
+                graph.together.update(merged.together)
+                return graph
+            co_mentions(graph, in_paragraphs)
+            memo.in_paragraphs, merged.together = in_paragraphs, dict(graph.together)
+            return graph
+        targets = {f.name: getattr(graph, f.name) for f in fields(graph)}
+        for part in parts:
             for name, share in part[0].items():
                 _merge(targets[name], share)
     co_mentions(graph, in_paragraphs if briefs is not None and content is not None else None)
     return graph
+
+
+Share = dict[str, dict[Any, Any]]  # a part of the graph, field by field (`graph_share`)
+
+
+@dataclass
+class Merged:
+    """Graph shares merged, field by field, as `resolve` merges them, and where each key came from."""
+
+    shares: list[Share]  # in merge order: the content's first part, each brief's, the content's last
+    fields: dict[str, dict[Any, Any]]  # each field as merged (graphs get copies of these dicts)
+    holders: dict[str, dict[Any, list[int]]]  # field → key → the shares holding it, in order
+    together: dict[str, Counter[str]] | None = None  # `co_mentions` of the graph these make
+
+
+@dataclass
+class MergeMemo:
+    """The last merge, held by the live server from build to build: an edit to a brief merges again only the
+    keys its share holds, and counts co-mentions again only when the people it names changed. A share that
+    gains, loses or reorders a key (so that a key could move in a merged dict) merges everything again."""
+
+    last: Merged | None = None
+    in_paragraphs: Any = None  # the `paragraph_co_mentions` the last count of co-mentions read
+
+    def merge(self, shares: list[Share]) -> Merged:
+        last = self.last
+        changed = [] if last is None or len(last.shares) != len(shares) else \
+            [i for i, (was, now) in enumerate(zip(last.shares, shares)) if was is not now]
+        if last is None or len(changed) > MERGE_AGAIN_AFTER or changed[:1] == [0] or changed[-1:] == [len(shares) - 1] \
+                or not all(_same_keys(last.shares[i], shares[i]) for i in changed):  # the content's parts: all again
+            self.last = _merge_all(shares)
+            return self.last
+        fields = dict(last.fields)
+        for name in {name for i in changed for name in shares[i]}:
+            merged = fields[name] = dict(fields[name])
+            holders = last.holders[name]
+            for key in {key for i in changed for key in shares[i][name]}:
+                one: dict[Any, Any] = {}
+                for i in holders[key]:
+                    _merge(one, {key: shares[i][name][key]})
+                merged[key] = one[key]
+        same_group = all(shares[i].get("entities_in_brief") == last.shares[i].get("entities_in_brief")
+                         for i in changed)  # whom each brief names together: `co_mentions` reads nothing else
+        self.last = Merged(shares, fields, last.holders, last.together if same_group else None)
+        return self.last
+
+
+MERGE_AGAIN_AFTER = 64  # more changed shares than this: a whole merge costs less than key by key
+
+
+def _same_keys(was: Share, now: Share) -> bool:
+    return was.keys() == now.keys() and all(tuple(was[name]) == tuple(now[name]) for name in was)
+
+
+def _merge_all(shares: list[Share]) -> Merged:
+    fields: dict[str, dict[Any, Any]] = {}
+    holders: dict[str, dict[Any, list[int]]] = {}
+    for i, share in enumerate(shares):
+        for name, values in share.items():
+            _merge(fields.setdefault(name, {}), values)
+            held = holders.setdefault(name, {})
+            for key in values:
+                held.setdefault(key, []).append(i)
+    return Merged(shares, fields, holders)
 
 
 Part = tuple[dict[str, dict[Any, Any]], list[Problem]]  # a share of the graph, and the problems found making it

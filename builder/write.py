@@ -16,7 +16,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import rcssmin
 
@@ -154,6 +154,17 @@ class Staging:
             shutil.copyfile(source, target)
             os.utime(target, (0, 0))
             self.placed[rel] = (size, os.stat(target).st_ino)
+
+    def link_all(self, rels: Iterable[str], files: Mapping[str, tuple[str, int, int]]) -> None:
+        """`link` each of `rels` as `files` (digest, size, inode) records it: most are in a recycled folder
+        already, and this loop checks those without a call each."""
+        placed, found = self.placed, self.found
+        for rel in rels:
+            _, size, inode = files[rel]
+            if found.get(rel) == inode:
+                placed[rel] = (size, inode)
+            else:
+                self.link(rel, size, inode)
 
     def sweep(self, wanted: set[str]) -> None:
         """Remove what a recycled folder holds beyond `wanted` (the site paths put here by this build)."""

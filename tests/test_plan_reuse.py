@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
 from markupsafe import Markup
 
 import cast
-from builder import pages
-from builder.build import build
+from builder import pages, resolve
+from builder.build import build, load_and_resolve
 from builder.config import Paths
+from builder.incremental import briefs as incremental_briefs
 from builder.incremental.fingerprints import same
 from builder.incremental.state import IncrementalState
-from builder.model import DigestedText, Page
+from builder.model import DigestedText, Graph, Page
+from builder.problems import Problems
 from test_incremental import snapshot
 
 
@@ -154,3 +156,43 @@ def test_an_edit_makes_the_inputs_of_only_the_pages_it_touches(tmp_path: Path,
     build(root, out, state=state, jobs=1)
     assert made["entity_inputs"] == cast.PEOPLE and made["brief_inputs"] == 2
     assert snapshot(out) == clean_build(root, tmp_path / "again")
+
+
+def graph_rows(graph: Graph) -> dict[str, list[tuple[object, object]]]:
+    """Every field of a graph in order, key by key (a Counter's counts in order too): what pages read of it."""
+    return {f.name: [(key, list(value.items()) if isinstance(value, Counter) else value)
+                     for key, value in getattr(graph, f.name).items()] for f in fields(graph)}
+
+
+def test_an_edit_merges_again_only_what_its_brief_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A live server keeps the last merge of the briefs' shares of the graph (`resolve.MergeMemo`): an edit that
+    # keeps its brief's keys merges again only those keys, and counts co-mentions again only when whom the
+    # brief names changed; any other edit merges everything again. Each graph must be a plain resolve's, in
+    # the same order, key by key.
+    root = cast.write(tmp_path / "project")
+    paths = Paths(root)
+    state = IncrementalState(paths, None)
+    held = lambda: incremental_briefs.load_and_resolve(paths, Problems(), state=state, held=True)[1]  # noqa: E731
+    held()
+    merged_whole: list[int] = []
+    counted: list[int] = []
+    real_merge, real_count = resolve._merge_all, resolve.co_mentions
+    monkeypatch.setattr(resolve, "_merge_all", lambda shares: merged_whole.append(1) or real_merge(shares))
+    monkeypatch.setattr(resolve, "co_mentions", lambda *args: counted.append(1) or real_count(*args))
+    brief = root / "content" / "briefs" / "first.md"
+    text = brief.read_text(encoding="utf-8")
+    newcomer = cast.PEOPLE - 1
+    assert cast.name(newcomer) not in text
+    edits = [  # the brief's text after the edit; whether it merges everything again; whether it counts again
+        (text + f"\nThe officials met again {cast.cite(0)}.\n", False, False),
+        (text.replace("title: Brief first", "title: Talks resume"), False, False),
+        (text + f"\n{cast.name(newcomer)} joined the talks {cast.cite(0)}.\n", True, True),
+        (text, True, True),
+    ]
+    for after, whole, count in edits:
+        merged_whole.clear()
+        counted.clear()
+        brief.write_text(after, encoding="utf-8")
+        graph = held()
+        assert bool(merged_whole) == whole and bool(counted) == count
+        assert graph_rows(graph) == graph_rows(load_and_resolve(paths, Problems())[1])

@@ -26,7 +26,7 @@ from builder.pages import BRIEF_ROOT
 from builder.parallel import Progress, fork_map
 from builder.problems import BuildFailed, Problems
 from builder.render import SiteLinks
-from builder.resolve import Resolver, content_parts, graph_share, paragraph_co_mentions, resolve
+from builder.resolve import MergeMemo, Resolver, content_parts, graph_share, paragraph_co_mentions, resolve
 
 BRIEFS_PER_FORK = 100  # below this, briefs are worked out in this process: workers would cost more than they save
 
@@ -202,9 +202,10 @@ def derived(state: IncrementalState, what: str, project: Project, paths: Paths |
 
 def load_and_resolve(paths: Paths, problems: Problems, snapshot: Snapshot | None = None,
                      state: IncrementalState | None = None, progress: Progress | None = None,
-                     jobs: int | None = None) -> tuple[Project, Graph, dict[str, dict[str, str]]]:
+                     jobs: int | None = None, held: bool = False) -> tuple[Project, Graph, dict[str, dict[str, str]]]:
     """The model, its cross-links and each brief's rendered text (by slug, then root), as `load_project`
-    and `resolve` give them, with the briefs from the state where they are unchanged."""
+    and `resolve` give them, with the briefs from the state where they are unchanged. `held`: a later build
+    in this process starts from this one (the live server's), so the merge of the graph is kept for it."""
     state = state or IncrementalState(paths, None)
     snapshot = snapshot or state.scan()
     project = load_content_once(paths, problems, snapshot, state)
@@ -217,5 +218,12 @@ def load_and_resolve(paths: Paths, problems: Problems, snapshot: Snapshot | None
     project = with_briefs(project, (r.document for r in loaded.values()))  # type: ignore[misc]
     graph = resolve(project, derived(state, "matcher", project), problems,
                     briefs=[loaded[brief.slug] for brief in project.briefs],
-                    content=derived(state, "resolved", project), in_paragraphs=derived(state, "in paragraphs", project))
+                    content=derived(state, "resolved", project), in_paragraphs=derived(state, "in paragraphs", project),
+                    memo=_merge_memo(state) if held else None)
     return project, graph, {slug: r.html for slug, r in loaded.items()}
+
+
+def _merge_memo(state: IncrementalState) -> MergeMemo:
+    if state.merged is None:
+        state.merged = MergeMemo()
+    return state.merged
