@@ -121,7 +121,9 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     finally:
         if collecting:
             gc.enable()
-        state.remember_inputs(snapshot)  # the digests of the bytes read, whatever happens next
+        # The digests of the bytes read, whatever happens next; saved in the store by a build that finishes
+        # (a live server's next full build saves them, or a later command's build reads those files again).
+        state.remember_inputs(snapshot, save=finish)
     if out is None:
         pages = check_only(site, problems, progress, jobs)
         if problems.failed(strict):
@@ -132,7 +134,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
     keep = spare_folder(paths, out) if state.store is not None and state.store.db is not None else None
     staged = stage_output(site, out, previous, problems, strict, progress, spare, keep, finish, jobs,
                           state.surveyed(spare))
-    inputs = snapshot.digest(state.engine)
+    inputs = snapshot.digest(state.engine) if release else None  # else once the build is known not deferred
     if release and staged.heavy_finish:
         # Nothing below reads the model, and the search index is made by Pagefind processes that need, at
         # 10,000 briefs, as much memory as the model holds: a build that no later build in this process
@@ -150,7 +152,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         progress.mark("align spare")
     deferred = not record.before_finish
     # A deferred finish records no inputs, so the next build cannot take the site for up to date.
-    record.inputs = "" if deferred else inputs
+    record.inputs = "" if deferred else inputs if inputs is not None else snapshot.digest(state.engine)
     record.problems, record.page_count = list(problems.items), len(staged.pages)
     record.spare = keep.name if keep is not None and keep.is_dir() else ""
     state.put_output(out, record)

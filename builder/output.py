@@ -83,12 +83,14 @@ def plan_site(paths: Paths, project: Project, graph: Graph, bodies: dict[str, di
 
 
 def read_templates(paths: Paths, snapshot: Snapshot, problems: Problems) -> str:
-    """Every template file read once (Jinja is then given these bytes), and a digest of them all."""
+    """A digest of every template file: the scan's digest of each (Jinja reads the bytes it renders with
+    through the same snapshot), or its bytes read now when the scan has none (a refused file: reading it
+    says why)."""
     digests = []
     for folder in paths.template_dirs:
         for path in input_files(folder):  # a link to a folder is listed, so that reading it is refused
             try:
-                digests.append((str(path), sha(snapshot.read(path))))
+                digests.append((str(path), snapshot.digest_of(path) or sha(snapshot.read(path))))
             except UnsafeInput as refused:
                 problems.error(Pos(paths.rel(path)), refused.message, refused.hint)
     if problems.errors:

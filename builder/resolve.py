@@ -452,9 +452,11 @@ class MergeMemo:
 
     def merge(self, shares: list[Share]) -> Merged:
         last = self.last
-        changed = [] if last is None or len(last.shares) != len(shares) else \
-            [i for i, (was, now) in enumerate(zip(last.shares, shares)) if was is not now]
-        if last is None or len(changed) > MERGE_AGAIN_AFTER or changed[:1] == [0] or changed[-1:] == [len(shares) - 1] \
+        if last is None or len(last.shares) != len(shares):  # a brief added or deleted: all again
+            self.last = _merge_all(shares)
+            return self.last
+        changed = [i for i, (was, now) in enumerate(zip(last.shares, shares)) if was is not now]
+        if len(changed) > MERGE_AGAIN_AFTER or changed[:1] == [0] or changed[-1:] == [len(shares) - 1] \
                 or not all(_same_keys(last.shares[i], shares[i]) for i in changed):  # the content's parts: all again
             self.last = _merge_all(shares)
             return self.last

@@ -248,13 +248,14 @@ def folders_of(paths: Iterable[str]) -> set[str]:
 
 
 FolderStamp = tuple[int, int, int]  # a folder's inode, mtime and ctime (no call can set a ctime back)
-Entries = tuple[list[tuple[str, int]], list[str]]  # a folder's files (name, inode) and subfolders (names)
+# A folder's files (path inside the listed folder, inode) and subfolders (paths inside it)
+Entries = tuple[list[tuple[str, int]], list[str]]
 
 
 @dataclass
 class Survey:
-    """What a folder held when it was surveyed (`survey`): each folder's files (name, inode) and subfolders,
-    and the stamp of those of its folders (but the top one) that no change had touched for a while."""
+    """What a folder held when it was surveyed (`survey`): each folder's files and subfolders, and the stamp
+    of those of its folders (but the top one) that no change had touched for a while."""
 
     listing: dict[str, Entries]  # folder's path inside ("" the top) → its entries
     stamps: dict[str, FolderStamp]
@@ -264,17 +265,18 @@ def _stamp(st: os.stat_result) -> FolderStamp:
     return st.st_ino, st.st_mtime_ns, st.st_ctime_ns
 
 
-def _entries(path: str) -> Entries | None:
-    """What the folder at `path` holds, by the type its listing gives (no stat); None if anything there is
-    neither a file nor a folder (a link, a FIFO, a socket, a device)."""
+def _entries(path: str, below: str) -> Entries | None:
+    """What the folder at `path` (`below` inside the listed folder) holds, by the type its listing gives (no
+    stat); None if anything there is neither a file nor a folder (a link, a FIFO, a socket, a device)."""
+    prefix = below + "/" if below else ""
     files: list[tuple[str, int]] = []
     folders: list[str] = []
     with os.scandir(path) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                folders.append(entry.name)
+                folders.append(prefix + entry.name)
             elif entry.is_file(follow_symlinks=False):
-                files.append((entry.name, entry.inode()))
+                files.append((prefix + entry.name, entry.inode()))
             else:
                 return None
     return files, folders
@@ -288,18 +290,19 @@ def survey(folder: Path, trusted_before_ns: int) -> Survey | None:
     change in the same clock tick as the last one could leave them as they were)."""
     listing: dict[str, Entries] = {}
     stamps: dict[str, FolderStamp] = {}
-    stack = [("", str(folder))]
+    base = str(folder) + "/"
+    stack = [""]
     while stack:
-        below, path = stack.pop()
+        below = stack.pop()
+        path = base + below if below else str(folder)
         st = os.lstat(path)
         if below and st.st_mtime_ns < trusted_before_ns and st.st_ctime_ns < trusted_before_ns:
             stamps[below] = _stamp(st)  # the top folder is renamed when it is recycled: never kept
-        found = _entries(path)
+        found = _entries(path, below)
         if found is None:
             return None
         listing[below] = found
-        prefix = below + "/" if below else ""
-        stack += [(prefix + name, path + "/" + name) for name in found[1]]
+        stack += found[1]
     return Survey(listing, stamps)
 
 
@@ -324,17 +327,17 @@ def inventory(folder: Path, surveyed: Survey | None = None) -> tuple[dict[str, i
     live edit); every other folder is listed."""
     files: dict[str, int] = {}
     folders: set[str] = set()
-    stack = [("", str(folder))]
+    base = str(folder) + "/"
+    stack = [""]
     while stack:
-        below, path = stack.pop()
-        found = _as_surveyed(path, below, surveyed) or _entries(path)
+        below = stack.pop()
+        path = base + below if below else str(folder)
+        found = _as_surveyed(path, below, surveyed) or _entries(path, below)
         if found is None:
             return None
-        prefix = below + "/" if below else ""
-        files.update((prefix + name, inode) for name, inode in found[0])
-        for name in found[1]:
-            folders.add(prefix + name)
-            stack.append((prefix + name, path + "/" + name))
+        files.update(found[0])
+        folders.update(found[1])
+        stack += found[1]
     return files, folders
 
 

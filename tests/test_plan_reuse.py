@@ -16,7 +16,7 @@ from builder import pages, resolve
 from builder.build import build, load_and_resolve
 from builder.config import Paths
 from builder.incremental import briefs as incremental_briefs
-from builder.incremental.fingerprints import same
+from builder.incremental.fingerprints import Fingerprints, same
 from builder.incremental.state import IncrementalState
 from builder.model import DigestedText, Graph, Page
 from builder.problems import Problems
@@ -188,11 +188,37 @@ def test_an_edit_merges_again_only_what_its_brief_holds(tmp_path: Path, monkeypa
         (text.replace("title: Brief first", "title: Talks resume"), False, False),
         (text + f"\n{cast.name(newcomer)} joined the talks {cast.cite(0)}.\n", True, True),
         (text, True, True),
+        (None, True, True),  # deleted: every later brief's share moves up one place
     ]
     for after, whole, count in edits:
         merged_whole.clear()
         counted.clear()
-        brief.write_text(after, encoding="utf-8")
+        if after is None:
+            brief.unlink()
+        else:
+            brief.write_text(after, encoding="utf-8")
         graph = held()
         assert bool(merged_whole) == whole and bool(counted) == count
         assert graph_rows(graph) == graph_rows(load_and_resolve(paths, Problems())[1])
+
+
+def test_a_list_is_digested_again_only_when_what_it_shows_changed(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lists and indexes (pages without a recipe) get a whole new context from every build; the live server's
+    # next build keeps a list's fingerprint when that context is `same` as the last one's, and digests it
+    # again when anything it shows changed (a brief's title on the briefs list and the home page).
+    root, out, state = held_cast(tmp_path)
+    digested: Counter[str] = Counter()
+    real = Fingerprints.of
+    monkeypatch.setattr(Fingerprints, "of", lambda self, page: digested.update([page.path]) or real(self, page))
+    brief = root / "content" / "briefs" / "first.md"
+    text = brief.read_text(encoding="utf-8")
+    brief.write_text(text + f"\nThe officials met again {cast.cite(0)}.\n", encoding="utf-8")
+    build(root, out, state=state, jobs=1)
+    assert not digested  # the brief's card, and so every list, is as it was
+    brief.write_text(text.replace("title: Brief first", "title: Talks resume"), encoding="utf-8")
+    build(root, out, state=state, jobs=1)
+    assert {"index.html", "briefs/index.html"} <= set(digested)
+    assert "people/index.html" not in digested and "search/index.html" not in digested
+    assert b"Talks resume" in snapshot(out)["briefs/index.html"]
+    assert snapshot(out) == clean_build(root, tmp_path)

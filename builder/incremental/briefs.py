@@ -119,7 +119,12 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
     names = brief_names(paths)
     where = str(paths.content / "briefs") + os.sep
 
-    keys: dict[tuple[str, str], str] = {}
+    # Each brief's key by (name, digest), kept by the state from build to build while what else it digests
+    # is the same: working out 1,000 keys was a twentieth of a live edit at 1,000 briefs.
+    tag = f"{state.engine}\0{context}\0{folder}"
+    if state.brief_keys[0] != tag:
+        state.brief_keys = (tag, {})
+    keys = state.brief_keys[1]
 
     def key(name: str, digest: str | None) -> str | None:
         if not digest:
@@ -144,7 +149,9 @@ def load_briefs(paths: Paths, project: Project | None, snapshot: Snapshot, state
         if result.digest:  # what the worker read, which a save after the scan may have changed
             snapshot.note_read(path, result.digest)
             fresh[key(path.name, result.digest)] = result  # type: ignore[index]
-    used = {k: results[name] for name in names if (k := key(name, snapshot.digest_of(where + name)))}
+    now = {name: snapshot.digest_of(where + name) for name in names}
+    used = {k: results[name] for name, digest in now.items() if (k := key(name, digest))}
+    state.brief_keys = (tag, {(name, digest): keys[(name, digest)] for name, digest in now.items() if digest})
     state.put_briefs(fresh, used)
     return [results[name] for name in names]
 

@@ -131,11 +131,11 @@ def digest_once(record: Document) -> None:
 
 
 class Plan(NamedTuple):
-    """How a page with a recipe was planned: what a later build compares to reuse its fingerprint."""
+    """How a page was planned: what a later build compares to reuse its fingerprint."""
 
-    base: str  # `Fingerprints.base` of the page
+    base: str  # `Fingerprints.base` of a page with a recipe ("" without)
     recipe: Any
-    inputs: Any
+    inputs: Any  # a page's recipe's inputs; without a recipe, its whole context
     fingerprint: str
     frame: str  # `Fingerprints.frame_of` the page
     heading: tuple[str, str, str]  # its template, title and description
@@ -222,8 +222,16 @@ class Fingerprints:
         plans: Plans = {}
         frames: dict[int, str] = {}
         for at, page in enumerate(pages):
-            if page.recipe is None:
-                prints[page.path] = self.of(page)
+            if page.recipe is None:  # a list or index: its context is made whole by every build
+                heading = (page.template, page.title, page.description)
+                hit = earlier.get(page.path)
+                if hit is not None and hit.recipe is None and hit.frame == self.frame and hit.heading == heading \
+                        and _same_inputs(hit.inputs, page.context):
+                    fingerprint = hit.fingerprint  # `of` digests nothing but these, which are the same
+                else:
+                    fingerprint = self.of(page)
+                prints[page.path] = fingerprint
+                plans[page.path] = Plan("", None, page.context, fingerprint, self.frame, heading)
                 continue
             frame = frames.get(id(page.context)) or frames.setdefault(id(page.context), self.frame_of(page))
             heading = (page.template, page.title, page.description)

@@ -202,6 +202,7 @@ class IncrementalState:
         self.store = store
         self.engine = engine_digest()
         self.inputs: InputRecord | None = None
+        self._stored_stamps: dict[str, Stamp] | None = None  # those of the record the store holds, if known
         self.briefs: dict[str, BriefResult] = {}  # the last build's, by key
         self.outputs: dict[str, OutputState] = {}  # by output folder
         self._files_read: dict[str, OutputState] = {}  # an output row read without its pages, not read twice
@@ -212,6 +213,7 @@ class IncrementalState:
         self.digested: dict[int, tuple[Any, str]] = {}  # model objects the last build digested (memory only)
         self.planned: dict[str, Any] = {}  # its pages' inputs and fingerprints (same; `fingerprints.Plans`)
         self.planned_from: Project | None = None  # the model they were planned from (same)
+        self.brief_keys: tuple[str, dict[tuple[str, str], str]] = ("", {})  # `briefs.load_briefs` (same)
         self.merged: MergeMemo | None = None  # the last merge of the graph's shares (same; `briefs.load_and_resolve`)
         # the spare folder, surveyed (same; `survey_spare`): its path, the survey, whether every folder was old
         # enough to be stamped, and when it was taken
@@ -228,7 +230,7 @@ class IncrementalState:
         compiled templates, the last build's record): the command line's build has no later build."""
         self.briefs, self.outputs, self._files_read, self.compiled = {}, {}, {}, {}
         self.content, self.digested, self.planned, self.planned_from = None, {}, {}, None
-        self.merged, self._survey = None, None
+        self.merged, self.brief_keys, self._survey = None, ("", {}), None
 
     # -- the content but the briefs -------------------------------------------------------------------
     def held_content(self, inputs: str) -> HeldContent | None:
@@ -265,18 +267,20 @@ class IncrementalState:
         self._scanned_at = time.time_ns()
         if self.inputs is None and self.store is not None:
             self.inputs = self.store.get("inputs", InputRecord)
+            self._stored_stamps = self.inputs.stamps if self.inputs is not None else None
         known = self.inputs or InputRecord({}, 0)
         return Snapshot.scan(self.paths, known.stamps, known.trusted_before_ns)
 
-    def remember_inputs(self, snapshot: Snapshot, refresh: bool = False) -> None:
+    def remember_inputs(self, snapshot: Snapshot, refresh: bool = False, save: bool = True) -> None:
         """Record the stamps of the bytes this build read (a file changed within a second of the scan is
         read again next time, whatever its stamp says); `refresh`: save it even with the same stamps, for the
-        files read again that it now trusts."""
+        files read again that it now trusts; `save=False`: in memory only (the store keeps older stamps, whose
+        files a later command's build reads again)."""
         record = InputRecord(dict(snapshot.stamps), self._scanned_at - TRUST_AFTER_NS)
-        old = self.inputs
         self.inputs = record
-        if self.store is not None and (refresh or old is None or old.stamps != record.stamps):
+        if self.store is not None and save and (refresh or self._stored_stamps != record.stamps):
             self.store.put_many({"inputs": record})
+            self._stored_stamps = record.stamps
 
     # -- briefs -----------------------------------------------------------------------------------
     def get_briefs(self, keys: list[str]) -> dict[str, BriefResult]:

@@ -30,6 +30,7 @@ import tempfile
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -159,8 +160,13 @@ def bundles(paths: list[str]) -> list[tuple[str, list[str]]]:
     count = max(1, math.ceil(len(paths) / SHARD_PAGES))
     shards: list[list[str]] = [[] for _ in range(count)]
     for path in sorted(paths):
-        shards[int(hashlib.sha256(path.encode()).hexdigest()[:8], 16) % count].append(path)
+        shards[_placing(path) % count].append(path)
     return [(f"{PAGEFIND_DIR}/{k}/", shard) for k, shard in enumerate(shards) if shard]
+
+
+@lru_cache(maxsize=1 << 17)  # the same paths on every build of a live server; bounded, for a long session
+def _placing(path: str) -> int:
+    return int(hashlib.sha256(path.encode()).hexdigest()[:8], 16)
 
 
 def reader_pages(project: Project, content: Iterable[Page] = ()) -> list[Page]:
