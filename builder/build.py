@@ -89,7 +89,7 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         if collecting:
             gc.enable()
         return replay(unchanged, strict, started, state.notes)
-    from builder.incremental.briefs import derived, load_and_resolve
+    from builder.incremental.briefs import derived, load_and_resolve, rehearse
     from builder.output import align_spare, check_only, finish_output, plan_site, stage_output
     problems = Problems()
     previous = None
@@ -109,9 +109,8 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         state.digested, state.planned = site.digested, (site.planned if held else {})
         state.planned_from = project if held else None
         if warm:  # made now, not by the first edit: the templates compiled (into state.compiled), the brief worker
-            for template in {page.template for page in site.pages}:
-                site.renderer.env.get_template(template)
-            derived(state, "worker", project, paths)
+            site.renderer.compile_all()
+            rehearse(paths, project, snapshot, state, bodies)
         progress.mark("plan")
         previous = state.output(out) if out is not None else None
         # What planning made (every page, its inputs, the last build's record) lives to the end of the build

@@ -10,7 +10,8 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from html import unescape
+from typing import Any, Iterable, Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -245,6 +246,18 @@ def _lexer(lang: str) -> Lexer | None:
         return get_lexer_by_name(lang) if lang else None
     except ClassNotFound:
         return None
+
+
+_HIGHLIGHTED = re.compile(r'<code class="language-([^"<>]+)">')
+
+
+def warm_lexers(pages: Iterable[str]) -> None:
+    """Find the lexer of each language these rendered texts highlight: Pygments compiles a lexer's patterns
+    the first time one is made in a process, which would otherwise fall in the first edit that needs it."""
+    for html in pages:
+        if '<code class="language-' in html:
+            for lang in set(_HIGHLIGHTED.findall(html)):
+                _lexer(unescape(lang))
 
 
 # Classes only (the stylesheet is generated at build time). One formatter serves every fence: it keeps no state

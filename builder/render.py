@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from jinja2 import BaseLoader, BytecodeCache, Environment, StrictUndefined, TemplateNotFound, pass_context
+from jinja2 import (BaseLoader, BytecodeCache, Environment, StrictUndefined, TemplateError, TemplateNotFound,
+                    pass_context)
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from markdown_it import MarkdownIt
@@ -23,6 +24,7 @@ from builder.model import Markdown, Mention, Page, Project, Source
 from builder.problems import BuildFailed, Pos, Problems
 from builder.reading import CitedIn
 from builder.safeio import UnsafeInput, read_input
+from builder.safeloader import input_files
 from builder.textutil import fold
 
 
@@ -48,6 +50,12 @@ class TemplateFiles(BaseLoader):
                 problems.error(Pos(self.paths.rel(path)), "not UTF-8", "re-save the file as UTF-8")
             raise BuildFailed(problems)
         raise TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        """Every template name, the project's and the engine's (partials and macros too)."""
+        names = {path.relative_to(folder).as_posix() for folder in self.paths.template_dirs if folder.is_dir()
+                 for path in input_files(folder)}
+        return sorted(names)
 
 
 def root_of(path: str) -> str:
@@ -118,6 +126,15 @@ class Renderer:
         self.env.globals.update(url=self._url, cite=self._cite, cited_line=self._cited_line, anchor_label=anchor_label,
                                 head_meta=head_meta, chart_timeline=visuals.timeline,
                                 chart_network=visuals.network, chart_coverage=visuals.coverage)
+
+    def compile_all(self) -> None:
+        """Compile every template (into the bytecode cache, if there is one), those a page imports or includes
+        too; one that does not compile is left for the build that renders it to report."""
+        for name in self.env.list_templates():
+            try:
+                self.env.get_template(name)
+            except (TemplateError, BuildFailed):
+                pass
 
     def links(self, root: str, previews: bool = True) -> SiteLinks:
         """The links of a page at `root`, one per depth (building them per page made large sites quadratic)."""

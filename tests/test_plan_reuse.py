@@ -9,10 +9,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment
 from markupsafe import Markup
 
 import cast
-from builder import pages, resolve
+from builder import markup, pages, resolve
 from builder.build import build, load_and_resolve
 from builder.config import Paths
 from builder.incremental import briefs as incremental_briefs
@@ -222,3 +223,33 @@ def test_a_list_is_digested_again_only_when_what_it_shows_changed(tmp_path: Path
     assert "people/index.html" not in digested and "search/index.html" not in digested
     assert b"Talks resume" in snapshot(out)["briefs/index.html"]
     assert snapshot(out) == clean_build(root, tmp_path)
+
+
+def test_a_warm_build_leaves_the_first_edit_nothing_to_compile(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The live server's first build is warm: over a site already up to date it renders nothing, yet it
+    # compiles every template (those a page imports or includes too) and finds the lexer of every language
+    # a brief highlights, so that the first edit costs what later ones do.
+    root = cast.write(tmp_path / "project")
+    brief = root / "content" / "briefs" / "second.md"
+    brief.write_text(brief.read_text(encoding="utf-8") + "\n```yaml\nreleased: 123\n```\n", encoding="utf-8")
+    build(root, root / "site")  # the command line's build: the site is up to date when the server starts
+    markup._lexer.cache_clear()  # as in a new process
+    state = IncrementalState.open(Paths(root))
+    try:
+        build(root, root / "site", state=state, jobs=1, warm=True)
+        compiled: list[str] = []
+        lexers: list[str] = []
+        real_compile, real_lexer = Environment.compile, markup.get_lexer_by_name
+        monkeypatch.setattr(Environment, "compile",
+                            lambda self, source, name=None, *rest, **kw: compiled.append(name) or
+                            real_compile(self, source, name, *rest, **kw))
+        monkeypatch.setattr(markup, "get_lexer_by_name", lambda name: lexers.append(name) or real_lexer(name))
+        brief.write_text(brief.read_text(encoding="utf-8") + f"\nThe officials met again {cast.cite(1)}.\n",
+                         encoding="utf-8")
+        result = build(root, root / "site", state=state, jobs=1, finish=False)
+    finally:
+        state.close()
+    assert result.written >= 1  # the brief's page was rendered, with its macros, partials and YAML block
+    assert compiled == [] and lexers == []
+    assert b'class="language-yaml"' in snapshot(root / "site")["briefs/second/index.html"]
