@@ -150,8 +150,10 @@ def _build(paths: Paths, out: Path | None, strict: bool, finish: bool, state: In
         align_spare(out, record.files, keep)
         progress.mark("align spare")
     deferred = not record.before_finish
-    # A deferred finish records no inputs, so the next build cannot take the site for up to date.
-    record.inputs = "" if deferred else inputs if inputs is not None else snapshot.digest(state.engine)
+    if deferred:  # it records no inputs, so the next build cannot take the site for up to date
+        record.inputs = ""
+    else:
+        record.inputs = inputs if inputs is not None else snapshot.digest(state.engine)
     record.problems, record.page_count = list(problems.items), len(staged.pages)
     record.spare = keep.name if keep is not None and keep.is_dir() else ""
     state.put_output(out, record)

@@ -156,15 +156,10 @@ class Staging:
             self.placed[rel] = (size, os.stat(target).st_ino)
 
     def link_all(self, rels: Iterable[str], files: Mapping[str, tuple[str, int, int]]) -> None:
-        """`link` each of `rels` as `files` (digest, size, inode) records it: most are in a recycled folder
-        already, and this loop checks those without a call each."""
-        placed, found = self.placed, self.found
+        """`link` each of `rels` as `files` (digest, size, inode) records it."""
         for rel in rels:
             _, size, inode = files[rel]
-            if found.get(rel) == inode:
-                placed[rel] = (size, inode)
-            else:
-                self.link(rel, size, inode)
+            self.link(rel, size, inode)
 
     def sweep(self, wanted: set[str]) -> None:
         """Remove what a recycled folder holds beyond `wanted` (the site paths put here by this build)."""

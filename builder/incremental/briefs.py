@@ -167,12 +167,12 @@ def rehearse(paths: Paths, project: Project, snapshot: Snapshot, state: Incremen
     names = brief_names(paths)
     if not names:
         return
-    folder = paths.content / "briefs"
-    newest = max(names, key=lambda name: (snapshot.stamps.get(str(folder / name)) or (0, 0))[1])
+    where = str(paths.content / "briefs") + os.sep  # by name, as strings, as `load_briefs` does
+    newest = max(names, key=lambda name: (snapshot.stamps.get(where + name) or (0, 0))[1])
     worker = derived(state, "worker", project, paths)
     worker.read = snapshot.read
     try:
-        worker(folder / newest)
+        worker(Path(where + newest))
     except Exception:  # noqa: BLE001 - a rehearsal: whatever is wrong, the edit's build reports it
         pass
 

@@ -140,26 +140,19 @@ def unchanged_file(out: Path, rel: str, state: OutputState | None) -> bool:
 
 def recorded_file(out: Path, rel: str, files: Mapping[str, tuple[str, int, int]]) -> bool:
     """`rel` in `out` is still the file a build recorded in `files` (digest, size, inode) as it wrote it."""
-    record = files.get(rel)
-    if record is None:
-        return False
-    try:
-        st = os.lstat(f"{out}/{rel}")  # a string: a Path object costs more than the stat
-    except OSError:
-        return False
-    return st.st_mtime_ns == 0 and st.st_ino == record[2] and st.st_size == record[1]
+    return bool(recorded_files(out, (rel,), files))
 
 
 def recorded_files(out: Path, rels: Iterable[str], files: Mapping[str, tuple[str, int, int]]) -> list[str]:
-    """Those of `rels` that `recorded_file` finds as recorded: the same test in one loop (the live server
-    keeps thousands of files per edit, and the calls were half of that loop's cost)."""
-    base, lstat, kept = f"{out}/", os.lstat, []
+    """Those of `rels` that `out` still holds as a build recorded them in `files` (digest, size, inode) when
+    it wrote them: the same inode and size, and the fixed time the build gives every file."""
+    base, kept = f"{out}/", []  # strings: a Path object per file costs more than its stat
     for rel in rels:
         record = files.get(rel)
         if record is None:
             continue
         try:
-            st = lstat(base + rel)
+            st = os.lstat(base + rel)
         except OSError:
             continue
         if st.st_mtime_ns == 0 and st.st_ino == record[2] and st.st_size == record[1]:
